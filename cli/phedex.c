@@ -1,0 +1,58 @@
+/* phedex — the data manager's and operator's command line.  A git-style
+ * table of subcommands, one cli/cmd-<name>.c each. */
+#include "config.h"
+#include "cli.h"
+#include <locale.h>
+#include <string.h>
+
+static const PxCommand commands[] = {
+  { "lfn2pfn", px_cmd_lfn2pfn, "map logical file names to physical ones with a storage.xml" },
+  { "pfn2lfn", px_cmd_pfn2lfn, "map physical file names back to logical ones with a storage.xml" },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "usage: phedex [--version] [-h] COMMAND [ARGS]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'phedex COMMAND -h' for a command's options.\n"
+                "Exit status: 0 ok, 1 failure (the message says what to do), 2 usage error.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  px_log_init ("phedex");
+  if (argc < 2)
+    {
+      usage (stderr);
+      return PX_EXIT_USAGE;
+    }
+  const char *name = argv[1];
+  if (strcmp (name, "--version") == 0 || strcmp (name, "version") == 0)
+    {
+      printf ("phedex %s\n", PACKAGE_VERSION);
+      return PX_EXIT_OK;
+    }
+  if (strcmp (name, "-h") == 0 || strcmp (name, "--help") == 0 || strcmp (name, "help") == 0)
+    {
+      if (argc > 2 && strcmp (name, "help") == 0)
+        {
+          for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+            if (strcmp (argv[2], commands[i].name) == 0)
+              {
+                char *sub[] = { argv[2], (char *) "-h", NULL };
+                return commands[i].fn (2, sub);
+              }
+        }
+      usage (stdout);
+      return PX_EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      return commands[i].fn (argc - 1, argv + 1);
+  fprintf (stderr, "phedex: '%s' is not a phedex command. See 'phedex -h'.\n", name);
+  return PX_EXIT_USAGE;
+}

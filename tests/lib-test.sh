@@ -1,0 +1,56 @@
+# lib-test.sh — a tiny TAP library for shell tests, after git's t/test-lib.sh.
+#   . "$top_srcdir/tests/lib-test.sh"
+#   test_expect_success 'what the user sees' '
+#       phedex lfn2pfn ... >out && grep -q ... out
+#   '
+#   test_done
+# Each test body runs in a subshell under `set -e`-like && chains; its output
+# is kept in $TEST_TMP/log and shown only when it fails.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+PATH="$top_builddir:$PATH"
+export PATH
+TEST_NAME=$(basename "$0" .sh)
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/phedex-$TEST_NAME.XXXXXX")
+test_count=0
+test_failed=0
+test_cleanups=""
+trap 'test_run_cleanups' EXIT
+
+test_run_cleanups () {
+	eval "$test_cleanups" 2>/dev/null || true
+	if [ "$test_failed" = 0 ] && [ -z "${PHEDEX_KEEP_TEST_TMP:-}" ]; then rm -rf "$TEST_TMP"; fi
+}
+
+# Run CMD when the script exits (before the temporary directory goes).
+test_at_exit () {
+	test_cleanups="$1; $test_cleanups"
+}
+
+test_expect_success () {
+	test_count=$((test_count + 1))
+	if ( cd "$TEST_TMP" && eval "$2" ) >"$TEST_TMP/log.$test_count" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/# /' "$TEST_TMP/log.$test_count"
+	fi
+}
+
+test_expect_code () {
+	# test_expect_code CODE CMD...: run CMD, succeed when it exits with CODE.
+	want=$1; shift
+	"$@"; got=$?
+	if [ "$got" != "$want" ]; then echo "expected exit $want, got $got: $*" >&2; return 1; fi
+}
+
+test_done () {
+	echo "1..$test_count"
+	if [ "$test_failed" != 0 ]; then
+		echo "# failed $test_failed of $test_count; kept $TEST_TMP" >&2
+		exit 1
+	fi
+	exit 0
+}
