@@ -21,3 +21,24 @@ void px_cli_error (const char *name, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 int px_cmd_lfn2pfn (int argc, char **argv);
 int px_cmd_pfn2lfn (int argc, char **argv);
+
+#include "tmdb/tmdb.h"
+
+/* The --db option every database command takes. */
+#define PX_CLI_DB_ENTRY(var) \
+  { "db", 0, 0, G_OPTION_ARG_STRING, &(var), "TMDB connection (libpq conninfo; default $PHEDEX_DB, else PG* environment)", "CONNINFO" }
+/* Connect (--db, else $PHEDEX_DB, else libpq's environment) and, unless
+ * ANY_SCHEMA, check the schema is current.  NULL after printing the error. */
+PxTmdb *px_cli_connect (const char *name, const char *db, gboolean any_schema);
+/* "1.2 GB" */
+char *px_cli_bytes (gint64 bytes);
+
+int px_cmd_db (int argc, char **argv);
+int px_cmd_node (int argc, char **argv);
+int px_cmd_link (int argc, char **argv);
+int px_cmd_inject (int argc, char **argv);
+int px_cmd_subscribe (int argc, char **argv);
+int px_cmd_replicas (int argc, char **argv);
+int px_cmd_status (int argc, char **argv);
+int px_cmd_demo (int argc, char **argv);
+int px_cmd_checksum (int argc, char **argv);

@@ -6,6 +6,15 @@
 #include <string.h>
 
 static const PxCommand commands[] = {
+  { "db", px_cmd_db, "create, upgrade or describe the TMDB schema" },
+  { "node", px_cmd_node, "add or list storage nodes" },
+  { "link", px_cmd_link, "add or list links between nodes" },
+  { "inject", px_cmd_inject, "register files present at a node (PhEDEx injection XML)" },
+  { "subscribe", px_cmd_subscribe, "ask for a dataset at a node" },
+  { "replicas", px_cmd_replicas, "list where the files of a dataset are" },
+  { "status", px_cmd_status, "subscriptions, transfers, errors and agents at a glance" },
+  { "checksum", px_cmd_checksum, "print the CMS checksum string of local files" },
+  { "demo", px_cmd_demo, "run a few sites on this machine moving real files" },
   { "lfn2pfn", px_cmd_lfn2pfn, "map logical file names to physical ones with a storage.xml" },
   { "pfn2lfn", px_cmd_pfn2lfn, "map physical file names back to logical ones with a storage.xml" },
 };

@@ -49,7 +49,10 @@ void
 px_log_init (const char *ident)
 {
   px_log_set_ident (ident);
+  static gboolean installed;
   if (g_getenv ("PHEDEX_DEBUG"))
     log_debug = TRUE;
-  g_log_set_writer_func (writer, NULL, NULL);
+  if (!installed)
+    g_log_set_writer_func (writer, NULL, NULL);
+  installed = TRUE;
 }

@@ -257,6 +257,8 @@ parse_rule (PxTfc *tfc, xmlNode *node, PxTfcDirection dir, GError **error)
   r->custodial = -1;
   r->id = tfc->rules[dir]->len;
   g_autofree char *protocol = NULL, *path_match = NULL, *dest = NULL, *cust = NULL;
+  g_autoptr(GError) local = NULL;
+  guint32 n_groups = 0;
   const char *what = px_tfc_direction_name (dir);
 
   for (xmlAttr *a = node->properties; a; a = a->next)
@@ -317,7 +319,6 @@ parse_rule (PxTfc *tfc, xmlNode *node, PxTfcDirection dir, GError **error)
   if (r->space_token && !*r->space_token)
     g_clear_pointer (&r->space_token, g_free);
 
-  g_autoptr(GError) local = NULL;
   r->path_match = compile_regex (path_match, &local);
   if (!r->path_match)
     {
@@ -335,7 +336,6 @@ parse_rule (PxTfc *tfc, xmlNode *node, PxTfcDirection dir, GError **error)
           goto fail;
         }
     }
-  guint32 n_groups = 0;
   pcre2_pattern_info (r->path_match, PCRE2_INFO_CAPTURECOUNT, &n_groups);
   tfc->max_groups = MAX (tfc->max_groups, n_groups);
   if (!parse_result (r, n_groups, &local))

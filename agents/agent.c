@@ -1,0 +1,351 @@
+/* agent.c — the shared agent loop.
+ *
+ * Signals are caught with sigaction into flags plus a self-pipe rather than
+ * g_unix_signal_add: an agent's cycle blocks (a copy can take minutes) and
+ * GLib dispatches its signal sources only when the main loop runs, whereas a
+ * flag is seen by the copy loop between chunks, so SIGTERM interrupts a
+ * transfer at once and the claim is released cleanly. */
+#include "config.h"
+#include "agent.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+const PxConfigKey px_site_config_keys[] = {
+  { "site", "node", PX_CONFIG_STRING, NULL, FALSE, "this site's node name in the TMDB (e.g. T1_US_FNAL_Disk)" },
+  { "site", "db", PX_CONFIG_STRING, "", FALSE, "TMDB connection (libpq conninfo); empty: PG* environment" },
+  { "site", "storage-xml", PX_CONFIG_STRING, NULL, TRUE, "this site's trivial file catalogue, uploaded to the TMDB" },
+  { "site", "protocols", PX_CONFIG_LIST, "direct,file", TRUE,
+    "protocols this site reads and writes, in order of preference" },
+  { "site", "poll-interval", PX_CONFIG_INT, "30", TRUE, "seconds between cycles when no NOTIFY arrives" },
+  { "site", "heartbeat-interval", PX_CONFIG_INT, "10", TRUE, "seconds between agent heartbeats" },
+  { "site", "stale-after", PX_CONFIG_INT, "60", TRUE,
+    "seconds without heartbeat after which an agent's claimed tasks are taken back" },
+  { "router", "max-attempts", PX_CONFIG_INT, "5", TRUE, "transfer attempts per file before giving up" },
+  { "router", "retry-delay", PX_CONFIG_INT, "10", TRUE, "seconds before the first retry; doubles per attempt" },
+  { "router", "retry-delay-max", PX_CONFIG_INT, "600", TRUE, "longest wait between retries, seconds" },
+  { "download", "batch", PX_CONFIG_INT, "20", TRUE, "tasks claimed per cycle" },
+  { "verify", "batch", PX_CONFIG_INT, "100", TRUE, "tasks verified per cycle" },
+  { "verify", "read-back", PX_CONFIG_BOOL, "false", TRUE,
+    "re-read every copy to checksum it, even when the download checksummed the bytes as it wrote them" },
+  { "publish", "batch", PX_CONFIG_INT, "200", TRUE, "tasks published per cycle" },
+  { "delete", "batch", PX_CONFIG_INT, "200", TRUE, "files removed per cycle" },
+  { NULL }
+};
+
+static const PxAgentClass *const classes[] = {
+  &px_agent_router, &px_agent_download, &px_agent_verify, &px_agent_publish, &px_agent_delete,
+};
+
+const PxAgentClass *
+px_agent_class_lookup (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (classes); i++)
+    if (strcmp (classes[i]->name, name) == 0)
+      return classes[i];
+  return NULL;
+}
+
+/* ---- signals ---- */
+static volatile sig_atomic_t stop_flag, reload_flag;
+static int wake_pipe[2] = { -1, -1 };
+
+static void
+on_signal (int sig)
+{
+  int saved = errno;
+  if (sig == SIGHUP)
+    reload_flag = 1;
+  else
+    stop_flag = 1;
+  if (wake_pipe[1] >= 0)
+    (void) !write (wake_pipe[1], "x", 1);
+  errno = saved;
+}
+
+gboolean
+px_agent_stopping (void)
+{
+  return stop_flag != 0;
+}
+
+static void
+install_signals (void)
+{
+  if (pipe2 (wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    g_error ("cannot create a pipe: %s", g_strerror (errno));
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  signal (SIGPIPE, SIG_IGN);
+}
+
+/* Wait up to SECONDS for the database socket (FD >= 0) or a signal. */
+static void
+wait_for (int fd, double seconds)
+{
+  struct pollfd p[2] = { { wake_pipe[0], POLLIN, 0 }, { fd, POLLIN, 0 } };
+  int ms = seconds <= 0 ? 0 : seconds > 3600 ? 3600000 : (int) (seconds * 1000);
+  if (poll (p, fd >= 0 ? 2 : 1, ms) > 0 && (p[0].revents & POLLIN))
+    {
+      char buf[64];
+      while (read (wake_pipe[0], buf, sizeof buf) > 0)
+        ;
+    }
+}
+
+/* ---- helpers for agents ---- */
+typedef struct
+{
+  char *name;
+  char *updated;
+  PxTfc *tfc;
+} NodeTfc;
+
+static void
+node_tfc_free (NodeTfc *n)
+{
+  g_free (n->name);
+  g_free (n->updated);
+  px_tfc_free (n->tfc);
+  g_free (n);
+}
+
+const PxTfc *
+px_agent_node_tfc (PxAgent *a, int node_id, const char **name, GError **error)
+{
+  g_autofree char *arr = g_strdup_printf ("{%d}", node_id);
+  g_autoptr(PxRows) rows = px_tmdb_run (a->db, "node_tfcs", error, arr);
+  if (!rows)
+    return NULL;
+  if (px_rows_count (rows) == 0 || !px_rows_get (rows, 0, 2))
+    {
+      g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_READ,
+                   "node %d has not uploaded its storage.xml to the TMDB (are its agents running?)", node_id);
+      return NULL;
+    }
+  NodeTfc *n = g_hash_table_lookup (a->tfcs, GINT_TO_POINTER (node_id));
+  const char *updated = px_rows_get (rows, 0, 3);
+  if (!n || g_strcmp0 (n->updated, updated) != 0)
+    {
+      const char *text = px_rows_get (rows, 0, 2);
+      g_autofree char *label = g_strdup_printf ("storage.xml of %s (TMDB)", px_rows_get (rows, 0, 1));
+      PxTfc *tfc = px_tfc_load_data (text, strlen (text), label, error);
+      if (!tfc)
+        return NULL;
+      n = g_new0 (NodeTfc, 1);
+      n->name = g_strdup (px_rows_get (rows, 0, 1));
+      n->updated = g_strdup (updated);
+      n->tfc = tfc;
+      g_hash_table_replace (a->tfcs, GINT_TO_POINTER (node_id), n);
+    }
+  if (name)
+    *name = n->name;
+  return n->tfc;
+}
+
+const char *
+px_agent_pick_protocol (PxAgent *a, const PxTfc *source, GError **error)
+{
+  char **protos = px_config_list (a->cfg, "site", "protocols");
+  for (guint i = 0; protos[i]; i++)
+    if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, protos[i])
+        && px_tfc_has_protocol (source, PX_TFC_LFN_TO_PFN, protos[i]))
+      return protos[i];
+  g_autofree char *list = g_strjoinv (",", protos);
+  g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_PROTOCOL,
+               "no protocol in site.protocols (%s) has lfn-to-pfn rules in both catalogues", list);
+  return NULL;
+}
+
+gint64
+px_agent_int (PxAgent *a, const char *group, const char *key)
+{
+  return px_config_int (a->cfg, group, key);
+}
+
+char *
+px_agent_id_array (GArray *ids)
+{
+  GString *s = g_string_new ("{");
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (s, i ? ",%" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, g_array_index (ids, gint64, i));
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+/* ---- the loop ---- */
+static gboolean
+load_config (PxAgent *a, const char *path, GError **error)
+{
+  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_keys, error);
+  if (!cfg)
+    return FALSE;
+  const char *node = px_config_string (cfg, "site", "node");
+  if (a->node && strcmp (a->node, node) != 0)
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+                   "%s: site.node changed from '%s' to '%s'; restart the agents to change node", path, a->node, node);
+      return FALSE;
+    }
+  g_autoptr(PxTfc) tfc = px_tfc_load_file (px_config_string (cfg, "site", "storage-xml"), error);
+  if (!tfc)
+    return FALSE;
+  px_config_free (a->cfg);
+  a->cfg = g_steal_pointer (&cfg);
+  px_tfc_free (a->tfc);
+  a->tfc = g_steal_pointer (&tfc);
+  if (!a->node)
+    a->node = g_strdup (node);
+  return TRUE;
+}
+
+static gboolean
+attach (PxAgent *a, GError **error)
+{
+  g_autofree char *app = g_strdup_printf ("%s@%s", a->klass->name, a->node);
+  a->db = px_tmdb_connect (px_config_string (a->cfg, "site", "db"), app, error);
+  if (!a->db || !px_tmdb_check_schema (a->db, error))
+    return FALSE;
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_autoptr(PxRows) reg = px_tmdb_run (a->db, "agent_register", error, a->node, a->klass->name, g_get_host_name (), pid);
+  if (!reg)
+    return FALSE;
+  if (px_rows_count (reg) == 0)
+    {
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED,
+                   "node '%s' (site.node in %s) is not in the TMDB; add it with 'phedex node add %s'", a->node,
+                   px_config_path (a->cfg), a->node);
+      return FALSE;
+    }
+  a->agent_id = (int) px_rows_get_int (reg, 0, 0);
+  a->node_id = (int) px_rows_get_int (reg, 0, 1);
+  g_autoptr(PxRows) up = px_tmdb_run (a->db, "node_upload_tfc", error, a->node, px_tfc_get_source_text (a->tfc));
+  if (!up)
+    return FALSE;
+  if (px_rows_count (up) > 0)
+    g_message ("uploaded %s to the TMDB", px_config_string (a->cfg, "site", "storage-xml"));
+  g_autofree char *channel = g_strdup_printf ("phedex_node_%d", a->node_id);
+  if (!px_tmdb_listen (a->db, channel, error))
+    return FALSE;
+  if (a->klass->listen_topology && !px_tmdb_listen (a->db, "phedex_topology", error))
+    return FALSE;
+  return TRUE;
+}
+
+int
+px_agent_run (const PxAgentClass *klass, const char *config_path)
+{
+  install_signals ();
+  PxAgent agent = { .klass = klass };
+  PxAgent *a = &agent;
+  a->tfcs = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) node_tfc_free);
+  g_autoptr(GError) error = NULL;
+  px_log_init (klass->name);
+  if (!load_config (a, config_path, &error))
+    {
+      g_warning ("%s", error->message);
+      g_hash_table_unref (a->tfcs);
+      return PX_EXIT_FAILURE;
+    }
+  g_autofree char *ident = g_strdup_printf ("%s@%s", klass->name, a->node);
+  px_log_set_ident (ident);
+
+  double backoff = 1;
+  int status = PX_EXIT_OK;
+  while (!stop_flag)
+    {
+      g_clear_error (&error);
+      if (!attach (a, &error))
+        {
+          gboolean fatal = error->domain == PX_TMDB_ERROR && error->code != PX_TMDB_ERROR_RETRY;
+          g_warning ("%s%s", error->message, fatal ? "" : "; retrying");
+          g_clear_pointer (&a->db, px_tmdb_free);
+          if (fatal)
+            {
+              status = PX_EXIT_FAILURE;
+              break;
+            }
+          wait_for (-1, backoff);
+          backoff = MIN (backoff * 2, 30);
+          continue;
+        }
+      backoff = 1;
+      g_message ("started (agent id %d, node id %d)", a->agent_id, a->node_id);
+      gint64 last_beat = g_get_monotonic_time ();
+      while (!stop_flag)
+        {
+          if (reload_flag)
+            {
+              reload_flag = 0;
+              g_autoptr(GError) rerr = NULL;
+              if (!load_config (a, config_path, &rerr))
+                g_warning ("reload failed, keeping the old configuration: %s", rerr->message);
+              else
+                {
+                  g_message ("reloaded %s", config_path);
+                  g_autoptr(PxRows) up = px_tmdb_run (a->db, "node_upload_tfc", &rerr, a->node,
+                                                      px_tfc_get_source_text (a->tfc));
+                  if (up && px_rows_count (up) > 0)
+                    g_message ("uploaded the changed storage.xml to the TMDB");
+                }
+            }
+          double beat = (double) px_agent_int (a, "site", "heartbeat-interval");
+          if (g_get_monotonic_time () - last_beat >= beat * G_USEC_PER_SEC)
+            {
+              g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
+              g_autoptr(PxRows) hb = px_tmdb_run (a->db, "agent_heartbeat", &error, id);
+              if (!hb)
+                break;
+              last_beat = g_get_monotonic_time ();
+            }
+          gboolean more = FALSE;
+          double wake_in = (double) px_agent_int (a, "site", "poll-interval");
+          if (!klass->cycle (a, &more, &wake_in, &error))
+            {
+              px_tmdb_rollback (a->db);
+              if (!px_tmdb_is_ok (a->db))
+                break;
+              g_warning ("cycle failed: %s", error->message);
+              g_clear_error (&error);
+              more = FALSE;
+              wake_in = MIN (wake_in, 5);
+            }
+          if (more)
+            {
+              if (px_tmdb_drain_notifies (a->db) < 0)
+                break;
+              continue;
+            }
+          double until_beat = beat - (g_get_monotonic_time () - last_beat) / (double) G_USEC_PER_SEC;
+          wait_for (px_tmdb_socket (a->db), MIN (wake_in, MAX (until_beat, 0)));
+          if (px_tmdb_drain_notifies (a->db) < 0)
+            break;
+        }
+      if (!stop_flag)
+        {
+          g_warning ("lost the TMDB connection%s%s; reconnecting", error ? ": " : "", error ? error->message : "");
+          g_clear_pointer (&a->db, px_tmdb_free);
+          wait_for (-1, backoff);
+        }
+    }
+  if (a->db && a->agent_id)
+    {
+      g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
+      g_autoptr(GError) e2 = NULL;
+      g_autoptr(PxRows) r = px_tmdb_run (a->db, "agent_stopped", &e2, id);
+      g_message ("stopped");
+    }
+  px_tmdb_free (a->db);
+  px_config_free (a->cfg);
+  px_tfc_free (a->tfc);
+  g_hash_table_unref (a->tfcs);
+  g_free (a->node);
+  return status;
+}

@@ -1,0 +1,58 @@
+/* agent.h — the one agent loop every site agent shares (PgBouncer's main.c
+ * with a janitor per agent): config, signals, connect and reconnect with
+ * back-off, LISTEN on the node's channel, wait for NOTIFY or the fallback
+ * poll, run the agent's cycle, heartbeat, drain on SIGTERM, reload on SIGHUP. */
+#pragma once
+
+#include "common/px-common.h"
+#include "common/px-config.h"
+#include "tmdb/tmdb.h"
+#include "lfn2pfn/tfc.h"
+
+typedef struct _PxAgent PxAgent;
+
+typedef struct
+{
+  const char *name;
+  /* Do the work there is now.  *MORE = TRUE when a full batch was taken
+   * (run again at once); *WAKE_IN (seconds, preset to the poll interval) may
+   * be lowered for work that becomes due later.  FALSE + error: logged; a
+   * PX_TMDB_ERROR_RETRY reconnects. */
+  gboolean (*cycle) (PxAgent *agent, gboolean *more, double *wake_in, GError **error);
+  gboolean listen_topology; /* also wake on phedex_topology (routers) */
+} PxAgentClass;
+
+struct _PxAgent
+{
+  const PxAgentClass *klass;
+  PxConfig *cfg;
+  PxTmdb *db;
+  char *node;        /* this site's node name */
+  int node_id;
+  int agent_id;
+  PxTfc *tfc;        /* this site's storage.xml */
+  GHashTable *tfcs;  /* other nodes' catalogues: node id → NodeTfc */
+};
+
+extern const PxAgentClass px_agent_router;
+extern const PxAgentClass px_agent_download;
+extern const PxAgentClass px_agent_verify;
+extern const PxAgentClass px_agent_publish;
+extern const PxAgentClass px_agent_delete;
+
+/* The site config's key table (etc/site.conf documents every key). */
+extern const PxConfigKey px_site_config_keys[];
+
+const PxAgentClass *px_agent_class_lookup (const char *name);
+/* Run one agent until SIGTERM; returns the exit status. */
+int px_agent_run (const PxAgentClass *klass, const char *config_path);
+/* TRUE once SIGTERM/SIGINT arrived: finish or release claimed work and return. */
+gboolean px_agent_stopping (void);
+
+/* Catalogue of node ID (from the TMDB, parsed once per upload). */
+const PxTfc *px_agent_node_tfc (PxAgent *agent, int node_id, const char **name, GError **error);
+/* The first protocol of site.protocols that both catalogues have lfn-to-pfn rules for. */
+const char *px_agent_pick_protocol (PxAgent *agent, const PxTfc *source, GError **error);
+/* Integer config of this agent's group or [site]. */
+gint64 px_agent_int (PxAgent *agent, const char *group, const char *key);
+char *px_agent_id_array (GArray *ids); /* gint64s as a PostgreSQL array literal */

@@ -1,0 +1,57 @@
+/* publish.c — renames verified copies into place and, in one statement per
+ * batch, marks the tasks done, writes the replicas and closes the requests.
+ * Only verified tasks reach here: nothing unverified is ever published. */
+#include "config.h"
+#include "agent.h"
+#include "transfer/transfer.h"
+
+static gboolean
+publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
+{
+  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
+  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
+  g_autofree char *stale = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "site", "stale-after"));
+  g_autofree char *batch = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "publish", "batch"));
+  g_autoptr(PxRows) rel = px_tmdb_run (a->db, "release_stale_claims", error, node, stale, "verified");
+  if (!rel)
+    return FALSE;
+  g_autoptr(PxRows) claim = px_tmdb_run (a->db, "publish_claim", error, node, me, batch);
+  if (!claim)
+    return FALSE;
+  guint n = px_rows_count (claim);
+  if (n == 0)
+    return TRUE;
+  *more = n == (guint) px_agent_int (a, "publish", "batch");
+  g_autoptr(GString) ids = g_string_new ("{"), st = g_string_new ("{"), lg = g_string_new ("{");
+  guint bad = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const char *tmp = px_rows_get (claim, i, 1), *final = px_rows_get (claim, i, 2);
+      g_autoptr(GError) e = NULL;
+      const PxTransferBackend *be = tmp && final ? px_transfer_backend_for (final, &e) : NULL;
+      px_tmdb_array_add (ids, px_rows_get (claim, i, 0));
+      if (be && be->rename (tmp, final, &e))
+        {
+          px_tmdb_array_add (st, "done");
+          px_tmdb_array_add (lg, NULL);
+          continue;
+        }
+      bad++;
+      g_autofree char *log = g_strdup_printf ("publish: cannot move '%s' into place: %s", tmp ? tmp : "(none)",
+                                              e ? e->message : "no PFN recorded");
+      g_message ("%s", log);
+      px_tmdb_array_add (st, "failed");
+      px_tmdb_array_add (lg, log);
+    }
+  g_string_append_c (ids, '}'), g_string_append_c (st, '}'), g_string_append_c (lg, '}');
+  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "publish_report", error, ids->str, st->str, lg->str, me);
+  if (!rep)
+    return FALSE;
+  g_message ("published %u replicas%s", n - bad, bad ? ", some failed" : "");
+  return TRUE;
+}
+
+const PxAgentClass px_agent_publish = {
+  .name = "publish",
+  .cycle = publish_cycle,
+};

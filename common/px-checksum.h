@@ -1,0 +1,30 @@
+/* px-checksum.h — checksums computed while bytes stream (adler32 from zlib,
+ * POSIX cksum), in the CMS form "adler32:1a2b3c4d,cksum:123456789". */
+#pragma once
+
+#include <glib.h>
+
+typedef struct
+{
+  guint32 adler;
+  guint32 crc;     /* POSIX cksum CRC, before the length is folded in */
+  guint64 bytes;
+} PxChecksum;
+
+void px_checksum_init (PxChecksum *c);
+void px_checksum_update (PxChecksum *c, const void *data, gsize len);
+/* "adler32:xxxxxxxx,cksum:N" (newly allocated). */
+char *px_checksum_format (const PxChecksum *c);
+guint32 px_checksum_cksum (const PxChecksum *c);
+
+/* Normalise a checksum string from input ("ADLER32:1A2B3C4D", "adler32:abc")
+ * to the canonical form (8 lowercase hex digits, adler32 first).  NULL with
+ * an error message in *why when it is not valid or has no adler32. */
+char *px_checksum_normalise (const char *in, char **why);
+/* Compare WANT (catalogue) and GOT (observed): every algorithm present in
+ * both must agree, and they must share at least adler32.  On mismatch FALSE
+ * and *why says what differed. */
+gboolean px_checksum_matches (const char *want, const char *got, char **why);
+
+/* Read PATH through px_checksum_update; FALSE with errno text in *why. */
+gboolean px_checksum_file (const char *path, PxChecksum *c, char **why);

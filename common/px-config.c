@@ -1,0 +1,155 @@
+#include "px-config.h"
+#include <string.h>
+
+G_DEFINE_QUARK (px-config-error-quark, px_config_error)
+
+struct _PxConfig
+{
+  char *path;
+  const PxConfigKey *keys;
+  GHashTable *values; /* "group.key" → char* (string form) */
+  GHashTable *lists;  /* "group.key" → GStrv */
+};
+
+static const PxConfigKey *
+find_key (const PxConfigKey *keys, const char *group, const char *key)
+{
+  for (const PxConfigKey *k = keys; k->group; k++)
+    if (strcmp (k->group, group) == 0 && strcmp (k->key, key) == 0)
+      return k;
+  return NULL;
+}
+
+void
+px_config_free (PxConfig *cfg)
+{
+  if (!cfg)
+    return;
+  g_free (cfg->path);
+  g_hash_table_unref (cfg->values);
+  g_hash_table_unref (cfg->lists);
+  g_free (cfg);
+}
+
+PxConfig *
+px_config_load (const char *path, const PxConfigKey *keys, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "cannot load config '%s': %s", path,
+                   local->message);
+      return NULL;
+    }
+  g_autoptr(PxConfig) cfg = g_new0 (PxConfig, 1);
+  cfg->path = g_strdup (path);
+  cfg->keys = keys;
+  cfg->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  cfg->lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (guint g = 0; groups[g]; g++)
+    {
+      g_auto(GStrv) names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      for (guint i = 0; names && names[i]; i++)
+        if (!find_key (keys, groups[g], names[i]))
+          {
+            g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+                         "%s: unknown key '%s' in group [%s] (see etc/site.conf for the documented keys)", path,
+                         names[i], groups[g]);
+            return NULL;
+          }
+    }
+  for (const PxConfigKey *k = keys; k->group; k++)
+    {
+      char *v = g_key_file_get_string (kf, k->group, k->key, NULL);
+      if (v)
+        g_strstrip (v);
+      if (!v && !k->def)
+        {
+          g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: required key '%s' missing in group [%s]: %s",
+                       path, k->key, k->group, k->doc);
+          return NULL;
+        }
+      if (!v)
+        v = g_strdup (k->def);
+      if (k->type == PX_CONFIG_INT)
+        {
+          char *end = NULL;
+          g_ascii_strtoll (v, &end, 10);
+          if (!*v || *end)
+            {
+              g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s' is not a whole number",
+                           path, k->group, k->key, v);
+              g_free (v);
+              return NULL;
+            }
+        }
+      else if (k->type == PX_CONFIG_BOOL && strcmp (v, "true") != 0 && strcmp (v, "false") != 0)
+        {
+          g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s' must be true or false",
+                       path, k->group, k->key, v);
+          g_free (v);
+          return NULL;
+        }
+      char *name = g_strdup_printf ("%s.%s", k->group, k->key);
+      if (k->type == PX_CONFIG_LIST)
+        {
+          char **items = g_strsplit (v, ",", -1);
+          guint o = 0;
+          for (guint i = 0; items[i]; i++)
+            {
+              g_strstrip (items[i]);
+              if (*items[i])
+                items[o++] = items[i];
+              else
+                g_free (items[i]);
+            }
+          items[o] = NULL;
+          g_hash_table_insert (cfg->lists, g_strdup (name), items);
+        }
+      g_hash_table_insert (cfg->values, name, v);
+    }
+  return g_steal_pointer (&cfg);
+}
+
+const char *
+px_config_path (const PxConfig *cfg)
+{
+  return cfg->path;
+}
+
+static const char *
+value (const PxConfig *cfg, const char *group, const char *key, GHashTable *table)
+{
+  g_autofree char *name = g_strdup_printf ("%s.%s", group, key);
+  const char *v = g_hash_table_lookup (table, name);
+  if (!v)
+    g_error ("config key [%s] %s is not in the key table", group, key);
+  return v;
+}
+
+const char *
+px_config_string (const PxConfig *cfg, const char *group, const char *key)
+{
+  return value (cfg, group, key, cfg->values);
+}
+
+gint64
+px_config_int (const PxConfig *cfg, const char *group, const char *key)
+{
+  return g_ascii_strtoll (value (cfg, group, key, cfg->values), NULL, 10);
+}
+
+gboolean
+px_config_bool (const PxConfig *cfg, const char *group, const char *key)
+{
+  return strcmp (value (cfg, group, key, cfg->values), "true") == 0;
+}
+
+char **
+px_config_list (const PxConfig *cfg, const char *group, const char *key)
+{
+  return (char **) value (cfg, group, key, cfg->lists);
+}

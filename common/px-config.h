@@ -1,0 +1,43 @@
+/* px-config.h — configuration tables: each module declares its keys once
+ * ({group, key, type, default, reloadable, doc}); files are GKeyFiles; an
+ * unknown group or key is an error (a typo must not be silently ignored). */
+#pragma once
+
+#include <glib.h>
+
+typedef enum
+{
+  PX_CONFIG_STRING,
+  PX_CONFIG_INT,
+  PX_CONFIG_BOOL,
+  PX_CONFIG_LIST, /* comma-separated strings */
+} PxConfigType;
+
+typedef struct
+{
+  const char *group;
+  const char *key;
+  PxConfigType type;
+  const char *def;   /* NULL: required */
+  gboolean reloadable;
+  const char *doc;
+} PxConfigKey;
+
+#define PX_CONFIG_ERROR (px_config_error_quark ())
+GQuark px_config_error_quark (void);
+typedef enum { PX_CONFIG_ERROR_INVALID } PxConfigErrorCode;
+
+typedef struct _PxConfig PxConfig;
+
+/* Load PATH and check it against KEYS (terminated by a {NULL} entry). */
+PxConfig *px_config_load (const char *path, const PxConfigKey *keys, GError **error);
+void px_config_free (PxConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxConfig, px_config_free)
+
+const char *px_config_path (const PxConfig *cfg);
+/* Values (defaults applied); the key must be in the table. */
+const char *px_config_string (const PxConfig *cfg, const char *group, const char *key);
+gint64 px_config_int (const PxConfig *cfg, const char *group, const char *key);
+gboolean px_config_bool (const PxConfig *cfg, const char *group, const char *key);
+/* NULL-terminated, owned by the config. */
+char **px_config_list (const PxConfig *cfg, const char *group, const char *key);

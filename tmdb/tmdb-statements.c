@@ -1,0 +1,265 @@
+/* tmdb-statements.c — every SQL statement phedex runs, by name.  Prepared
+ * once per connection on first use.  Batches travel as arrays ($n::type[])
+ * and are unnested server-side: one statement per batch, never per file. */
+#include "config.h"
+#include "tmdb.h"
+#include <string.h>
+
+/* Tasks whose claimer stopped heart-beating ($2 seconds) or stopped. */
+#define DEAD_CLAIM \
+  "(t.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = t.claimed_by AND a.stopped IS NULL " \
+  "AND a.heartbeat > now() - make_interval(secs => $2::int)))"
+
+/* Count a batch of outcomes into the link's 5-minute bin.  Expects a CTE u
+ * with from_node, to_node, bytes and the three flags. */
+#define HISTORY_UPSERT \
+  "INSERT INTO link_history AS h (time_bin, from_node, to_node, try_files, try_bytes, done_files, done_bytes, " \
+  "  fail_files, fail_bytes) " \
+  "SELECT px_bin(now()), from_node, to_node, count(*) FILTER (WHERE tried), coalesce(sum(bytes) FILTER (WHERE tried), 0), " \
+  "  count(*) FILTER (WHERE done), coalesce(sum(bytes) FILTER (WHERE done), 0), " \
+  "  count(*) FILTER (WHERE failed), coalesce(sum(bytes) FILTER (WHERE failed), 0) " \
+  "FROM u GROUP BY from_node, to_node " \
+  "ON CONFLICT (time_bin, from_node, to_node) DO UPDATE SET " \
+  "  try_files = h.try_files + excluded.try_files, try_bytes = h.try_bytes + excluded.try_bytes, " \
+  "  done_files = h.done_files + excluded.done_files, done_bytes = h.done_bytes + excluded.done_bytes, " \
+  "  fail_files = h.fail_files + excluded.fail_files, fail_bytes = h.fail_bytes + excluded.fail_bytes"
+
+static const PxTmdbStatement statements[] = {
+  /* ---- nodes, links ---- */
+  { "node_add", "INSERT INTO nodes (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id" },
+  { "node_id", "SELECT id, kind FROM nodes WHERE name = $1" },
+  { "node_list",
+    "SELECT n.name, n.kind, n.tfc IS NOT NULL, "
+    "  (SELECT count(*) FROM replicas r WHERE r.node = n.id), "
+    "  (SELECT coalesce(sum(f.bytes), 0) FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = n.id), "
+    "  (SELECT string_agg(a.agent, ',' ORDER BY a.agent) FROM agents a WHERE a.node = n.id AND a.stopped IS NULL "
+    "     AND a.heartbeat > now() - interval '2 minutes') "
+    "FROM nodes n ORDER BY n.name" },
+  { "node_upload_tfc",
+    "UPDATE nodes SET tfc = $2, tfc_updated = now() WHERE name = $1 AND tfc IS DISTINCT FROM $2 RETURNING id" },
+  { "node_tfcs", "SELECT id, name, tfc, tfc_updated::text FROM nodes WHERE id = ANY($1::int[])" },
+  { "link_add",
+    "INSERT INTO links (from_node, to_node, distance) SELECT f.id, t.id, $3 FROM nodes f, nodes t "
+    "WHERE f.name = $1 AND t.name = $2 "
+    "ON CONFLICT (from_node, to_node) DO UPDATE SET distance = excluded.distance, active = true RETURNING 1" },
+  { "link_list",
+    "SELECT f.name, t.name, l.distance, l.active FROM links l JOIN nodes f ON f.id = l.from_node "
+    "JOIN nodes t ON t.id = l.to_node ORDER BY f.name, t.name" },
+
+  /* ---- agents ---- */
+  { "agent_register",
+    "INSERT INTO agents (node, agent, host, pid) SELECT id, $2, $3, $4 FROM nodes WHERE name = $1 "
+    "ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), stopped = NULL "
+    "RETURNING id, node" },
+  { "agent_heartbeat", "UPDATE agents SET heartbeat = now() WHERE id = $1" },
+  { "agent_stopped", "UPDATE agents SET stopped = now() WHERE id = $1" },
+
+  /* ---- router ---- */
+  { "router_expand",
+    "INSERT INTO requests (file, node, subscription, priority, is_custodial) "
+    "SELECT f.id, s.node, s.id, s.priority, s.is_custodial FROM subscriptions s "
+    "JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block JOIN files f ON f.block = b.id "
+    "WHERE s.node = $1 AND (s.suspended_until IS NULL OR s.suspended_until <= now()) "
+    "AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = s.node AND r.state = 'ok') "
+    "ON CONFLICT (file, node) DO NOTHING" },
+  { "router_route",
+    "WITH cand AS ("
+    "  SELECT DISTINCT ON (q.file) q.file, q.node, r.node AS src, q.priority, q.is_custodial FROM requests q "
+    "  JOIN replicas r ON r.file = q.file AND r.state = 'ok' AND r.node <> q.node "
+    "  JOIN links l ON l.from_node = r.node AND l.to_node = q.node AND l.active "
+    "  WHERE q.node = $1 AND q.state IN ('new', 'no_source') "
+    "  ORDER BY q.file, l.distance, r.node), "
+    "ins AS (INSERT INTO tasks (file, from_node, to_node, priority, is_custodial) "
+    "  SELECT file, src, node, priority, is_custodial FROM cand ON CONFLICT DO NOTHING RETURNING file), "
+    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, updated = now() FROM cand "
+    "  WHERE q.file = cand.file AND q.node = $1 RETURNING 1) "
+    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)" },
+  { "router_no_source",
+    "UPDATE requests q SET state = 'no_source', updated = now(), reason = CASE "
+    "  WHEN NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file AND r.state = 'ok') "
+    "    THEN 'no replica of the file exists anywhere' "
+    "  ELSE 'no active link to this node from a node holding the file' END "
+    "WHERE q.node = $1 AND q.state = 'new'" },
+  { "router_retry",
+    "WITH q AS (UPDATE tasks t SET state = 'queued', "
+    "    next_try = now() + least($3::int, $2::int * 2 ^ greatest(t.attempts - 1, 0)) * interval '1 second' "
+    "  FROM requests r WHERE r.file = t.file AND r.node = t.to_node AND r.state = 'routed' "
+    "  AND t.to_node = $1 AND t.state = 'failed' AND t.attempts < $4 RETURNING t.id), "
+    "g AS (UPDATE requests r SET state = 'gave_up', updated = now(), reason = 'gave up after ' || t.attempts "
+    "    || ' attempts; last error: ' || coalesce((SELECT e.log FROM errors e WHERE e.task = t.id "
+    "    ORDER BY e.id DESC LIMIT 1), 'none') "
+    "  FROM tasks t WHERE t.to_node = $1 AND t.state = 'failed' AND t.attempts >= $4 "
+    "  AND r.file = t.file AND r.node = t.to_node AND r.state = 'routed' RETURNING 1) "
+    "SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM g)" },
+
+  /* ---- download ---- */
+  { "download_release_stale",
+    "WITH s AS (UPDATE tasks t SET state = 'queued' WHERE t.to_node = $1 AND t.state = 'active' AND " DEAD_CLAIM
+    "  RETURNING t.id, t.file, t.from_node, t.to_node) "
+    "INSERT INTO errors (task, file, from_node, to_node, reason, log) "
+    "SELECT id, file, from_node, to_node, 'lost', 'the download agent holding this transfer stopped heart-beating; "
+    "task re-queued' FROM s RETURNING 1" },
+  { "download_claim",
+    "UPDATE tasks t SET state = 'active', claimed_by = $2, claimed_at = now(), attempts = t.attempts + 1 "
+    "FROM files f WHERE f.id = t.file AND t.id IN (SELECT id FROM tasks WHERE to_node = $1 AND state = 'queued' "
+    "  AND next_try <= now() ORDER BY priority, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "RETURNING t.id, t.attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial" },
+  { "download_next_try",
+    "SELECT extract(epoch FROM min(next_try) - now()) FROM tasks WHERE to_node = $1 AND state = 'queued'" },
+  { "download_start",
+    "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
+    "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
+    "WHERE t.id = r.id AND t.state = 'active'" },
+  { "download_report",
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) "
+    "    AS r(id, state, seen_bytes, seen_checksum, reason, log)), "
+    "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum "
+    "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'active' AND t.claimed_by = $7 "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, "
+    "    r.state <> 'queued' AS tried, false AS done, r.state = 'failed' AS failed), "
+    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
+    "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
+    "h AS (" HISTORY_UPSERT ") "
+    "SELECT count(*) FROM u" },
+
+  /* ---- verify / publish: claims on transferred / verified tasks ---- */
+  { "release_stale_claims",
+    "UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.to_node = $1 AND t.state = $3 "
+    "AND t.claimed_by IS NOT NULL AND " DEAD_CLAIM },
+  { "verify_claim",
+    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
+    "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'transferred' AND claimed_by IS NULL ORDER BY id "
+    "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn" },
+  { "verify_report",
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
+    "u AS (UPDATE tasks t SET state = r.state FROM r, files f WHERE t.id = r.id AND f.id = t.file "
+    "  AND t.state = 'transferred' AND t.claimed_by = $5 "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, "
+    "    false AS tried, false AS done, r.state = 'failed' AS failed), "
+    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
+    "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
+    "h AS (" HISTORY_UPSERT ") "
+    "SELECT count(*) FROM u" },
+  { "publish_claim",
+    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() WHERE t.id IN ("
+    "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
+    "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "RETURNING t.id, t.tmp_pfn, t.to_pfn" },
+  { "publish_report",
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
+    "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
+    "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'verified' AND t.claimed_by = $4 "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.log, "
+    "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed), "
+    "rep AS (INSERT INTO replicas (file, node) SELECT file, to_node FROM u WHERE state = 'done' "
+    "  ON CONFLICT (file, node) DO UPDATE SET state = 'ok', verified = now()), "
+    "req AS (UPDATE requests q SET state = 'done', updated = now(), reason = NULL FROM u "
+    "  WHERE u.state = 'done' AND q.file = u.file AND q.node = u.to_node), "
+    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
+    "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed'), "
+    "h AS (" HISTORY_UPSERT ") "
+    "SELECT count(*) FROM u" },
+
+  /* ---- delete ---- */
+  { "delete_leftovers",
+    "SELECT id, pfn FROM leftovers WHERE node = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED" },
+  { "delete_leftovers_done", "DELETE FROM leftovers WHERE id = ANY($1::bigint[])" },
+  { "delete_claim",
+    "SELECT d.file, f.lfn FROM deletions d JOIN files f ON f.id = d.file WHERE d.node = $1 AND (d.force "
+    "  OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = d.file AND r.node <> d.node AND r.state = 'ok')) "
+    "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED" },
+  { "delete_done",
+    "WITH d AS (DELETE FROM deletions WHERE node = $1 AND file = ANY($2::bigint[]) RETURNING file) "
+    "DELETE FROM replicas r USING d WHERE r.node = $1 AND r.file = d.file" },
+
+  /* ---- catalogue ---- */
+  { "inject_conflicts",
+    "SELECT i.lfn, f.bytes, f.checksum, i.bytes, i.checksum, b.name, i.block FROM px_inject i "
+    "JOIN files f ON f.lfn = i.lfn JOIN blocks b ON b.id = f.block "
+    "WHERE f.bytes <> i.bytes OR f.checksum <> i.checksum OR b.name <> i.block ORDER BY i.lfn LIMIT 10" },
+  { "inject_duplicates", "SELECT lfn FROM px_inject GROUP BY lfn HAVING count(*) > 1 ORDER BY lfn LIMIT 10" },
+  { "inject_block_conflicts",
+    "SELECT DISTINCT b.name, d.name, i.dataset FROM px_inject i JOIN blocks b ON b.name = i.block "
+    "JOIN datasets d ON d.id = b.dataset WHERE d.name <> i.dataset LIMIT 10" },
+  { "inject_apply",
+    "WITH ds AS (INSERT INTO datasets (name, dbs, is_open) "
+    "    SELECT DISTINCT ON (dataset) dataset, dbs, dataset_open FROM px_inject ORDER BY dataset "
+    "  ON CONFLICT (name) DO UPDATE SET is_open = excluded.is_open RETURNING id, name), "
+    "bl AS (INSERT INTO blocks (dataset, name, is_open) "
+    "    SELECT DISTINCT ON (i.block) ds.id, i.block, i.block_open FROM px_inject i JOIN ds ON ds.name = i.dataset "
+    "    ORDER BY i.block "
+    "  ON CONFLICT (name) DO UPDATE SET is_open = excluded.is_open RETURNING id, name), "
+    "fi AS (INSERT INTO files (block, lfn, bytes, checksum) "
+    "    SELECT bl.id, i.lfn, i.bytes, i.checksum FROM px_inject i JOIN bl ON bl.name = i.block "
+    "  ON CONFLICT (lfn) DO NOTHING RETURNING id, block, bytes) "
+    "SELECT (SELECT count(*) FROM fi), (SELECT coalesce(sum(bytes), 0) FROM fi), (SELECT count(*) FROM bl)" },
+  { "inject_replicas",
+    "WITH r AS (INSERT INTO replicas (file, node) SELECT f.id, $1 FROM px_inject i JOIN files f ON f.lfn = i.lfn "
+    "  ON CONFLICT (file, node) DO NOTHING RETURNING 1) SELECT count(*) FROM r" },
+  { "inject_block_counts",
+    "UPDATE blocks b SET files = s.n, bytes = s.b FROM (SELECT f.block, count(*) AS n, sum(f.bytes) AS b "
+    "  FROM files f WHERE f.block IN (SELECT bl.id FROM blocks bl JOIN px_inject i ON i.block = bl.name) "
+    "  GROUP BY f.block) s WHERE b.id = s.block" },
+
+  /* ---- subscriptions, reports ---- */
+  { "subscribe_dataset",
+    "INSERT INTO subscriptions (dataset, node, priority, is_move, is_custodial, user_group) "
+    "SELECT d.id, n.id, $3, $4, $5, $6 FROM datasets d, nodes n WHERE d.name = $1 AND n.name = $2 "
+    "ON CONFLICT (dataset, node) WHERE dataset IS NOT NULL DO UPDATE SET priority = excluded.priority, "
+    "  is_move = excluded.is_move, is_custodial = excluded.is_custodial, user_group = excluded.user_group "
+    "RETURNING id, (SELECT count(*) FROM files f JOIN blocks b ON b.id = f.block WHERE b.dataset = subscriptions.dataset)" },
+  { "dataset_id", "SELECT id FROM datasets WHERE name = $1" },
+  { "replicas_dataset",
+    "SELECT f.lfn, f.bytes, f.checksum, b.name, n.name, r.state, r.verified::text FROM datasets d "
+    "JOIN blocks b ON b.dataset = d.id JOIN files f ON f.block = b.id "
+    "JOIN replicas r ON r.file = f.id JOIN nodes n ON n.id = r.node "
+    "WHERE d.name = $1 ORDER BY f.lfn, n.name" },
+  { "status_subscriptions",
+    "SELECT coalesce(d.name, b2.name), n.name, s.priority, s.is_move, "
+    "  count(f.id), coalesce(sum(f.bytes), 0), "
+    "  count(r.file), coalesce(sum(f.bytes) FILTER (WHERE r.file IS NOT NULL), 0), "
+    "  count(*) FILTER (WHERE t.state IN ('queued', 'active', 'transferred', 'verified')), "
+    "  count(*) FILTER (WHERE q.state IN ('no_source', 'gave_up') OR (t.state = 'failed')), "
+    "  s.suspended_until::text "
+    "FROM subscriptions s JOIN nodes n ON n.id = s.node "
+    "LEFT JOIN datasets d ON d.id = s.dataset LEFT JOIN blocks b2 ON b2.id = s.block "
+    "JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block JOIN files f ON f.block = b.id "
+    "LEFT JOIN replicas r ON r.file = f.id AND r.node = s.node AND r.state = 'ok' "
+    "LEFT JOIN requests q ON q.file = f.id AND q.node = s.node "
+    "LEFT JOIN tasks t ON t.file = f.id AND t.to_node = s.node AND t.state NOT IN ('done') "
+    "  AND t.id = (SELECT max(id) FROM tasks t2 WHERE t2.file = f.id AND t2.to_node = s.node) "
+    "GROUP BY s.id, d.name, b2.name, n.name ORDER BY 1, 2" },
+  { "status_counts",
+    "SELECT (SELECT count(*) FROM nodes), (SELECT count(*) FROM links), (SELECT count(*) FROM datasets), "
+    "(SELECT count(*) FROM blocks), (SELECT count(*) FROM files), (SELECT count(*) FROM replicas), "
+    "(SELECT count(*) FROM subscriptions), (SELECT count(*) FROM requests), "
+    "(SELECT count(*) FROM tasks WHERE state NOT IN ('done', 'failed')), (SELECT count(*) FROM errors)" },
+  { "status_tasks",
+    "SELECT f.name, t.name, x.state, count(*) FROM tasks x JOIN nodes f ON f.id = x.from_node "
+    "JOIN nodes t ON t.id = x.to_node GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" },
+  { "status_errors",
+    "SELECT f.name, t.name, e.reason, count(*), max(e.time)::text, "
+    "  (SELECT e2.log FROM errors e2 WHERE e2.from_node = e.from_node AND e2.to_node = e.to_node "
+    "   AND e2.reason = e.reason ORDER BY e2.id DESC LIMIT 1) "
+    "FROM errors e JOIN nodes f ON f.id = e.from_node JOIN nodes t ON t.id = e.to_node "
+    "WHERE e.time > now() - interval '1 day' GROUP BY e.from_node, e.to_node, f.name, t.name, e.reason ORDER BY 1, 2, 3" },
+  { "status_agents",
+    "SELECT n.name, a.agent, a.host, a.pid, extract(epoch FROM now() - a.heartbeat)::int, a.stopped IS NOT NULL "
+    "FROM agents a JOIN nodes n ON n.id = a.node WHERE a.stopped IS NULL OR a.stopped > now() - interval '1 hour' "
+    "ORDER BY n.name, a.agent" },
+  { "demo_progress",
+    "SELECT n.name, count(r.file), (SELECT count(*) FROM errors e WHERE e.to_node = n.id) FROM subscriptions s "
+    "JOIN nodes n ON n.id = s.node JOIN blocks b ON b.dataset = s.dataset JOIN files f ON f.block = b.id "
+    "LEFT JOIN replicas r ON r.file = f.id AND r.node = n.id GROUP BY n.id, n.name ORDER BY n.name" },
+};
+
+const PxTmdbStatement *
+px_tmdb_statement_lookup (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (statements); i++)
+    if (strcmp (statements[i].name, name) == 0)
+      return &statements[i];
+  g_critical ("no TMDB statement '%s'", name);
+  return NULL;
+}

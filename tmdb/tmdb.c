@@ -1,0 +1,386 @@
+/* tmdb.c — libpq: connection, prepared statements, errors by SQLSTATE,
+ * COPY, LISTEN/NOTIFY and migrations. */
+#include "config.h"
+#include "tmdb.h"
+#include <libpq-fe.h>
+#include <string.h>
+#include <stdlib.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+G_DEFINE_QUARK (px-tmdb-error-quark, px_tmdb_error)
+
+struct _PxTmdb
+{
+  PGconn *conn;
+  GHashTable *prepared; /* statement name → TRUE */
+};
+
+struct _PxRows
+{
+  PGresult *res;
+};
+
+/* Compiled in from tmdb/schema/ (tmdb/schema.c, generated). */
+extern const char *const px_tmdb_migrations[];
+extern const int px_tmdb_n_migrations;
+
+static void
+set_pg_error (GError **error, PGconn *conn, const PGresult *res, const char *what)
+{
+  const char *state = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+  int code = PX_TMDB_ERROR_FAILED;
+  if (PQstatus (conn) != CONNECTION_OK)
+    code = PX_TMDB_ERROR_RETRY;
+  else if (state && (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0 || strncmp (state, "08", 2) == 0
+                     || strcmp (state, "57P01") == 0))
+    code = PX_TMDB_ERROR_RETRY;
+  const char *msg = res ? PQresultErrorMessage (res) : PQerrorMessage (conn);
+  g_autofree char *m = g_strchomp (g_strdup (msg && *msg ? msg : PQerrorMessage (conn)));
+  g_set_error (error, PX_TMDB_ERROR, code, "%s: %s", what, m);
+}
+
+PxTmdb *
+px_tmdb_connect (const char *conninfo, const char *appname, GError **error)
+{
+  const char *keys[] = { "dbname", "fallback_application_name", "connect_timeout", NULL };
+  const char *vals[] = { conninfo ? conninfo : "", appname ? appname : "phedex", "10", NULL };
+  PGconn *conn = PQconnectdbParams (keys, vals, 1);
+  if (!conn || PQstatus (conn) != CONNECTION_OK)
+    {
+      g_autofree char *m = g_strchomp (g_strdup (conn ? PQerrorMessage (conn) : "out of memory"));
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_RETRY,
+                   "cannot connect to the TMDB ('%s'): %s", conninfo && *conninfo ? conninfo : "PG* environment", m);
+      PQfinish (conn);
+      return NULL;
+    }
+  PxTmdb *db = g_new0 (PxTmdb, 1);
+  db->conn = conn;
+  db->prepared = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(PGresult) r = PQexec (conn, "SET client_min_messages = warning");
+  return db;
+}
+
+void
+px_tmdb_free (PxTmdb *db)
+{
+  if (!db)
+    return;
+  PQfinish (db->conn);
+  g_hash_table_unref (db->prepared);
+  g_free (db);
+}
+
+gboolean
+px_tmdb_is_ok (PxTmdb *db)
+{
+  return db && PQstatus (db->conn) == CONNECTION_OK;
+}
+
+static PxRows *
+wrap (PGresult *res)
+{
+  PxRows *rows = g_new (PxRows, 1);
+  rows->res = res;
+  return rows;
+}
+
+PxRows *
+px_tmdb_exec (PxTmdb *db, const char *name, int n, const char *const *params, GError **error)
+{
+  const PxTmdbStatement *st = px_tmdb_statement_lookup (name);
+  g_return_val_if_fail (st != NULL, NULL);
+  if (!g_hash_table_contains (db->prepared, st->name))
+    {
+      g_autoptr(PGresult) p = PQprepare (db->conn, st->name, st->sql, 0, NULL);
+      if (PQresultStatus (p) != PGRES_COMMAND_OK)
+        {
+          g_autofree char *what = g_strdup_printf ("cannot prepare statement '%s'", name);
+          set_pg_error (error, db->conn, p, what);
+          return NULL;
+        }
+      g_hash_table_add (db->prepared, (gpointer) st->name);
+    }
+  PGresult *res = PQexecPrepared (db->conn, st->name, n, params, NULL, NULL, 0);
+  ExecStatusType s = PQresultStatus (res);
+  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+    {
+      g_autofree char *what = g_strdup_printf ("statement '%s' failed", name);
+      set_pg_error (error, db->conn, res, what);
+      PQclear (res);
+      return NULL;
+    }
+  return wrap (res);
+}
+
+gboolean
+px_tmdb_exec_sql (PxTmdb *db, const char *sql, GError **error)
+{
+  g_autoptr(PGresult) res = PQexec (db->conn, sql);
+  ExecStatusType s = PQresultStatus (res);
+  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+    {
+      g_autofree char *head = g_strndup (sql, 60);
+      g_autofree char *what = g_strdup_printf ("'%s%s' failed", g_strdelimit (head, "\n", ' '),
+                                               strlen (sql) > 60 ? "..." : "");
+      set_pg_error (error, db->conn, res, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+px_tmdb_begin (PxTmdb *db, GError **error)
+{
+  return px_tmdb_exec_sql (db, "BEGIN", error);
+}
+
+gboolean
+px_tmdb_commit (PxTmdb *db, GError **error)
+{
+  return px_tmdb_exec_sql (db, "COMMIT", error);
+}
+
+void
+px_tmdb_rollback (PxTmdb *db)
+{
+  if (PQtransactionStatus (db->conn) != PQTRANS_IDLE)
+    {
+      g_autoptr(PGresult) r = PQexec (db->conn, "ROLLBACK");
+    }
+}
+
+void
+px_tmdb_copy_field (GString *out, const char *value)
+{
+  if (!value)
+    {
+      g_string_append (out, "\\N");
+      return;
+    }
+  for (const char *p = value; *p; p++)
+    switch (*p)
+      {
+      case '\\': g_string_append (out, "\\\\"); break;
+      case '\t': g_string_append (out, "\\t"); break;
+      case '\n': g_string_append (out, "\\n"); break;
+      case '\r': g_string_append (out, "\\r"); break;
+      default: g_string_append_c (out, *p);
+      }
+}
+
+void
+px_tmdb_array_add (GString *out, const char *value)
+{
+  if (out->len > 1)
+    g_string_append_c (out, ',');
+  if (!value)
+    {
+      g_string_append (out, "NULL");
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+gboolean
+px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **error)
+{
+  g_autoptr(PGresult) res = PQexec (db->conn, sql);
+  if (PQresultStatus (res) != PGRES_COPY_IN)
+    {
+      set_pg_error (error, db->conn, res, "cannot start COPY");
+      return FALSE;
+    }
+  if (PQputCopyData (db->conn, data->str, (int) data->len) != 1 || PQputCopyEnd (db->conn, NULL) != 1)
+    {
+      set_pg_error (error, db->conn, NULL, "COPY failed");
+      return FALSE;
+    }
+  gboolean ok = TRUE;
+  PGresult *r;
+  while ((r = PQgetResult (db->conn)))
+    {
+      if (ok && PQresultStatus (r) != PGRES_COMMAND_OK)
+        {
+          set_pg_error (error, db->conn, r, "COPY failed");
+          ok = FALSE;
+        }
+      PQclear (r);
+    }
+  return ok;
+}
+
+guint
+px_rows_count (const PxRows *rows)
+{
+  return (guint) PQntuples (rows->res);
+}
+
+const char *
+px_rows_get (const PxRows *rows, guint row, guint col)
+{
+  if (PQgetisnull (rows->res, (int) row, (int) col))
+    return NULL;
+  return PQgetvalue (rows->res, (int) row, (int) col);
+}
+
+gint64
+px_rows_get_int (const PxRows *rows, guint row, guint col)
+{
+  const char *v = px_rows_get (rows, row, col);
+  return v ? g_ascii_strtoll (v, NULL, 10) : 0;
+}
+
+gboolean
+px_rows_get_bool (const PxRows *rows, guint row, guint col)
+{
+  const char *v = px_rows_get (rows, row, col);
+  return v && v[0] == 't';
+}
+
+guint
+px_rows_affected (const PxRows *rows)
+{
+  const char *n = PQcmdTuples (rows->res);
+  return n && *n ? (guint) atoi (n) : 0;
+}
+
+void
+px_rows_free (PxRows *rows)
+{
+  if (!rows)
+    return;
+  PQclear (rows->res);
+  g_free (rows);
+}
+
+gboolean
+px_tmdb_listen (PxTmdb *db, const char *channel, GError **error)
+{
+  char *quoted = PQescapeIdentifier (db->conn, channel, strlen (channel));
+  g_autofree char *sql = g_strdup_printf ("LISTEN %s", quoted);
+  PQfreemem (quoted);
+  return px_tmdb_exec_sql (db, sql, error);
+}
+
+int
+px_tmdb_socket (PxTmdb *db)
+{
+  return PQsocket (db->conn);
+}
+
+int
+px_tmdb_drain_notifies (PxTmdb *db)
+{
+  if (!PQconsumeInput (db->conn))
+    return -1;
+  int n = 0;
+  PGnotify *note;
+  while ((note = PQnotifies (db->conn)))
+    {
+      n++;
+      PQfreemem (note);
+    }
+  return n;
+}
+
+int
+px_tmdb_schema_latest (void)
+{
+  return px_tmdb_n_migrations;
+}
+
+gboolean
+px_tmdb_schema_version (PxTmdb *db, int *version, GError **error)
+{
+  g_autoptr(PGresult) res = PQexec (db->conn, "SELECT to_regclass('px_schema_version') IS NOT NULL");
+  if (PQresultStatus (res) != PGRES_TUPLES_OK)
+    {
+      set_pg_error (error, db->conn, res, "cannot read the schema version");
+      return FALSE;
+    }
+  if (PQgetvalue (res, 0, 0)[0] != 't')
+    {
+      *version = 0;
+      return TRUE;
+    }
+  g_autoptr(PGresult) v = PQexec (db->conn, "SELECT coalesce(max(version), 0) FROM px_schema_version");
+  if (PQresultStatus (v) != PGRES_TUPLES_OK)
+    {
+      set_pg_error (error, db->conn, v, "cannot read the schema version");
+      return FALSE;
+    }
+  *version = atoi (PQgetvalue (v, 0, 0));
+  return TRUE;
+}
+
+gboolean
+px_tmdb_migrate (PxTmdb *db, gboolean allow_existing, int *from, int *to, GError **error)
+{
+  int version = 0;
+  if (!px_tmdb_schema_version (db, &version, error))
+    return FALSE;
+  if (from)
+    *from = version;
+  if (to)
+    *to = version;
+  if (version > 0 && !allow_existing)
+    {
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_SCHEMA,
+                   "the database already has a phedex schema (version %d); use 'phedex db upgrade'", version);
+      return FALSE;
+    }
+  if (version > px_tmdb_n_migrations)
+    {
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_SCHEMA,
+                   "the database schema (version %d) is newer than this phedex (%d); upgrade phedex", version,
+                   px_tmdb_n_migrations);
+      return FALSE;
+    }
+  for (int v = version + 1; v <= px_tmdb_n_migrations; v++)
+    {
+      if (!px_tmdb_begin (db, error))
+        return FALSE;
+      g_autofree char *record = g_strdup_printf (
+          "CREATE TABLE IF NOT EXISTS px_schema_version (version int PRIMARY KEY, applied timestamptz NOT NULL "
+          "DEFAULT now()); INSERT INTO px_schema_version (version) VALUES (%d)", v);
+      if (!px_tmdb_exec_sql (db, px_tmdb_migrations[v - 1], error) || !px_tmdb_exec_sql (db, record, error)
+          || !px_tmdb_commit (db, error))
+        {
+          px_tmdb_rollback (db);
+          g_prefix_error (error, "migration %03d: ", v);
+          return FALSE;
+        }
+      if (to)
+        *to = v;
+    }
+  return TRUE;
+}
+
+gboolean
+px_tmdb_check_schema (PxTmdb *db, GError **error)
+{
+  int v = 0;
+  if (!px_tmdb_schema_version (db, &v, error))
+    return FALSE;
+  if (v == 0)
+    {
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_SCHEMA,
+                   "the database has no phedex schema; run 'phedex db init'");
+      return FALSE;
+    }
+  if (v != px_tmdb_n_migrations)
+    {
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_SCHEMA,
+                   "the database schema is version %d, this phedex needs %d; run 'phedex db upgrade'", v,
+                   px_tmdb_n_migrations);
+      return FALSE;
+    }
+  return TRUE;
+}

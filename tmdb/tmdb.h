@@ -1,0 +1,77 @@
+/* tmdb.h — the transfer management database: connection, the statement
+ * table, claims, LISTEN/NOTIFY and migrations.  The only module that knows
+ * libpq; everything else sees PxTmdb and PxRows. */
+#pragma once
+
+#include <glib.h>
+
+#define PX_TMDB_ERROR (px_tmdb_error_quark ())
+GQuark px_tmdb_error_quark (void);
+typedef enum
+{
+  PX_TMDB_ERROR_RETRY,    /* serialization failure, deadlock, lost connection: try again */
+  PX_TMDB_ERROR_FAILED,   /* the statement is wrong for this data: do not retry */
+  PX_TMDB_ERROR_SCHEMA,   /* the database has no or an unknown schema version */
+} PxTmdbError;
+
+typedef struct _PxTmdb PxTmdb;
+typedef struct _PxRows PxRows;
+
+/* CONNINFO may be NULL or "" (libpq's environment: PGHOST, ...).  APPNAME
+ * becomes fallback_application_name (e.g. "download@T1_X"). */
+PxTmdb *px_tmdb_connect (const char *conninfo, const char *appname, GError **error);
+void px_tmdb_free (PxTmdb *db);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdb, px_tmdb_free)
+/* FALSE once the connection is lost (reconnect with a new PxTmdb). */
+gboolean px_tmdb_is_ok (PxTmdb *db);
+
+/* Run statement NAME from the statement table (tmdb/tmdb-statements.c) with
+ * N text parameters (NULL = SQL NULL).  Prepared once per connection. */
+PxRows *px_tmdb_exec (PxTmdb *db, const char *name, int n, const char *const *params, GError **error);
+#define px_tmdb_run(db, name, error, ...) \
+  px_tmdb_exec ((db), (name), G_N_ELEMENTS (((const char *const[]){ __VA_ARGS__ })), \
+                (const char *const[]){ __VA_ARGS__ }, (error))
+/* Run literal SQL without parameters (migrations, BEGIN/COMMIT, LISTEN). */
+gboolean px_tmdb_exec_sql (PxTmdb *db, const char *sql, GError **error);
+gboolean px_tmdb_begin (PxTmdb *db, GError **error);
+gboolean px_tmdb_commit (PxTmdb *db, GError **error);
+void px_tmdb_rollback (PxTmdb *db);
+
+/* Bulk load: SQL is a "COPY ... FROM STDIN" statement, DATA tab-separated
+ * text rows (use px_tmdb_copy_field to escape). */
+gboolean px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **error);
+void px_tmdb_copy_field (GString *out, const char *value);
+/* Append VALUE to a PostgreSQL array literal being built in OUT ("{" ... "}"). */
+void px_tmdb_array_add (GString *out, const char *value);
+
+guint px_rows_count (const PxRows *rows);
+const char *px_rows_get (const PxRows *rows, guint row, guint col); /* NULL for SQL NULL */
+gint64 px_rows_get_int (const PxRows *rows, guint row, guint col);
+gboolean px_rows_get_bool (const PxRows *rows, guint row, guint col);
+guint px_rows_affected (const PxRows *rows);
+void px_rows_free (PxRows *rows);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxRows, px_rows_free)
+
+/* LISTEN/NOTIFY. */
+gboolean px_tmdb_listen (PxTmdb *db, const char *channel, GError **error);
+int px_tmdb_socket (PxTmdb *db);
+/* Read what arrived; returns the number of notifications (0 if none), -1
+ * when the connection is lost. */
+int px_tmdb_drain_notifies (PxTmdb *db);
+
+/* Migrations (tmdb/schema/NNN-*.sql, compiled in). */
+int px_tmdb_schema_latest (void);
+/* Current version, 0 for an empty database. */
+gboolean px_tmdb_schema_version (PxTmdb *db, int *version, GError **error);
+/* Apply every migration above the current version, each in a transaction. */
+gboolean px_tmdb_migrate (PxTmdb *db, gboolean allow_existing, int *from, int *to, GError **error);
+/* Fail with PX_TMDB_ERROR_SCHEMA unless the schema is the latest. */
+gboolean px_tmdb_check_schema (PxTmdb *db, GError **error);
+
+/* The statement table. */
+typedef struct
+{
+  const char *name;
+  const char *sql;
+} PxTmdbStatement;
+const PxTmdbStatement *px_tmdb_statement_lookup (const char *name);

@@ -1,0 +1,245 @@
+/* backend-file.c — local POSIX files (file:// URLs and plain paths).  Bytes
+ * go through userspace so they are checksummed as they are written: a local
+ * copy needs no second read to verify. */
+#include "config.h"
+#include "transfer-private.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK (4u << 20)
+
+int
+px_transfer_errno_code (int err)
+{
+  switch (err)
+    {
+    case ENOENT: case EACCES: case EPERM: case EISDIR: case ENOTDIR: case EROFS: case ENAMETOOLONG:
+      return PX_TRANSFER_ERROR_PERMANENT;
+    default: /* ENOSPC, EDQUOT, EIO, EAGAIN, ... */
+      return PX_TRANSFER_ERROR_TRANSIENT;
+    }
+}
+
+static gboolean
+fail_errno (GError **error, int err, const char *what, const char *path)
+{
+  const char *hint = err == ENOSPC || err == EDQUOT ? " (storage full: free space or raise the quota)" : "";
+  g_set_error (error, PX_TRANSFER_ERROR, px_transfer_errno_code (err), "%s '%s': %s%s", what, path,
+               g_strerror (err), hint);
+  return FALSE;
+}
+
+static gboolean
+write_all (int fd, const guint8 *p, gsize n, const char *path, GError **error)
+{
+  while (n > 0)
+    {
+      ssize_t w = write (fd, p, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return fail_errno (error, errno, "cannot write", path);
+      p += w;
+      n -= (gsize) w;
+    }
+  return TRUE;
+}
+
+static void
+fill_random (guint8 *buf, gsize n, guint64 *state)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+      buf[i] = (guint8) (*state >> 56);
+    }
+}
+
+gboolean
+px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequest *req,
+                          const PxStreamFaults *faults, PxTransferResult *res, GError **error)
+{
+  int in = -1;
+  gint64 gen_left = faults ? faults->generate : -1;
+  guint64 rng = faults ? faults->seed * 2654435761ULL + 1 : 1;
+  if (gen_left < 0)
+    {
+      in = open (src, O_RDONLY | O_CLOEXEC);
+      if (in < 0)
+        return fail_errno (error, errno, "cannot open source", src);
+      posix_fadvise (in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  g_autofree char *dir = g_path_get_dirname (dst);
+  if (g_mkdir_with_parents (dir, 0755) < 0)
+    {
+      int e = errno;
+      if (in >= 0)
+        close (in);
+      return fail_errno (error, e, "cannot create directory", dir);
+    }
+  int out = open (dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0)
+    {
+      int e = errno;
+      if (in >= 0)
+        close (in);
+      return fail_errno (error, e, "cannot create", dst);
+    }
+  g_autofree guint8 *buf = g_malloc (CHUNK);
+  px_checksum_init (&res->checksum);
+  res->bytes = 0;
+  gboolean ok = TRUE;
+  gboolean corrupted = FALSE;
+  for (;;)
+    {
+      if (req->cancelled && req->cancelled ())
+        {
+          g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_CANCELLED, "copy to '%s' cancelled", dst);
+          ok = FALSE;
+          break;
+        }
+      ssize_t n;
+      if (in >= 0)
+        {
+          n = read (in, buf, CHUNK);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0)
+            {
+              ok = fail_errno (error, errno, "cannot read source", src);
+              break;
+            }
+        }
+      else
+        {
+          n = (ssize_t) MIN ((gint64) CHUNK, gen_left);
+          fill_random (buf, (gsize) n, &rng);
+          gen_left -= n;
+        }
+      if (n == 0)
+        break;
+      if (faults && faults->truncate_at >= 0 && (gint64) res->bytes + n > faults->truncate_at)
+        n = (ssize_t) (faults->truncate_at - (gint64) res->bytes);
+      if (faults && faults->corrupt && !corrupted && n > 0)
+        {
+          buf[n / 2] ^= 0x5a;
+          corrupted = TRUE;
+          g_string_append_printf (res->log, "null: corrupted byte %" G_GUINT64_FORMAT " in flight; ",
+                                  res->bytes + (guint64) n / 2);
+        }
+      px_checksum_update (&res->checksum, buf, (gsize) n);
+      if (!write_all (out, buf, (gsize) n, dst, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      res->bytes += (guint64) n;
+      if (faults && faults->truncate_at >= 0 && (gint64) res->bytes >= faults->truncate_at)
+        break;
+    }
+  if (in >= 0)
+    close (in);
+  if (ok && fdatasync (out) < 0)
+    ok = fail_errno (error, errno, "cannot flush", dst);
+  if (close (out) < 0 && ok)
+    ok = fail_errno (error, errno, "cannot close", dst);
+  if (!ok)
+    {
+      unlink (dst);
+      return FALSE;
+    }
+  res->have_checksum = TRUE;
+  g_string_append_printf (res->log, "copied %" G_GUINT64_FORMAT " bytes", res->bytes);
+  return TRUE;
+}
+
+static gboolean
+local_path_or_fail (const char *pfn, char **path, GError **error)
+{
+  *path = px_transfer_local_path (pfn);
+  if (!*path)
+    {
+      g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "'%s' is not a local path", pfn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+file_copy (const PxTransferRequest *req, PxTransferResult *res, GError **error)
+{
+  g_autofree char *src = NULL, *dst = NULL;
+  if (!local_path_or_fail (req->source, &src, error) || !local_path_or_fail (req->destination, &dst, error))
+    return FALSE;
+  return px_transfer_stream_local (src, dst, req, NULL, res, error);
+}
+
+static gboolean
+file_stat (const char *pfn, guint64 *bytes, GError **error)
+{
+  g_autofree char *path = NULL;
+  if (!local_path_or_fail (pfn, &path, error))
+    return FALSE;
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return fail_errno (error, errno, "cannot stat", path);
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "'%s' is not a regular file", path);
+      return FALSE;
+    }
+  *bytes = (guint64) st.st_size;
+  return TRUE;
+}
+
+static gboolean
+file_remove (const char *pfn, GError **error)
+{
+  g_autofree char *path = NULL;
+  if (!local_path_or_fail (pfn, &path, error))
+    return FALSE;
+  if (unlink (path) < 0 && errno != ENOENT)
+    return fail_errno (error, errno, "cannot remove", path);
+  return TRUE;
+}
+
+static gboolean
+file_rename (const char *from, const char *to, GError **error)
+{
+  g_autofree char *a = NULL, *b = NULL;
+  if (!local_path_or_fail (from, &a, error) || !local_path_or_fail (to, &b, error))
+    return FALSE;
+  if (rename (a, b) < 0)
+    return fail_errno (error, errno, "cannot rename", a);
+  return TRUE;
+}
+
+static gboolean
+file_checksum (const char *pfn, PxChecksum *sum, GError **error)
+{
+  g_autofree char *path = NULL, *why = NULL;
+  if (!local_path_or_fail (pfn, &path, error))
+    return FALSE;
+  if (!px_checksum_file (path, sum, &why))
+    {
+      g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT, "%s", why);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char *const file_schemes[] = { "file", "", NULL };
+
+const PxTransferBackend px_transfer_file = {
+  .name = "file",
+  .schemes = file_schemes,
+  .copy = file_copy,
+  .stat = file_stat,
+  .remove = file_remove,
+  .rename = file_rename,
+  .checksum = file_checksum,
+};
