@@ -13,6 +13,7 @@ PATH="$top_builddir:$PATH"
 export PATH
 TEST_NAME=$(basename "$0" .sh)
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/phedex-$TEST_NAME.XXXXXX")
+chmod 755 "$TEST_TMP"  # a PostgreSQL cluster in it runs as the postgres user
 test_count=0
 test_failed=0
 test_cleanups=""

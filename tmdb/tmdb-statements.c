@@ -67,6 +67,7 @@ static const PxTmdbStatement statements[] = {
     "  SELECT DISTINCT ON (q.file) q.file, q.node, r.node AS src, q.priority, q.is_custodial FROM requests q "
     "  JOIN replicas r ON r.file = q.file AND r.state = 'ok' AND r.node <> q.node "
     "  JOIN links l ON l.from_node = r.node AND l.to_node = q.node AND l.active "
+    "  JOIN nodes sn ON sn.id = r.node AND sn.tfc IS NOT NULL "
     "  WHERE q.node = $1 AND q.state IN ('new', 'no_source') "
     "  ORDER BY q.file, l.distance, r.node), "
     "ins AS (INSERT INTO tasks (file, from_node, to_node, priority, is_custodial) "
@@ -78,7 +79,10 @@ static const PxTmdbStatement statements[] = {
     "UPDATE requests q SET state = 'no_source', updated = now(), reason = CASE "
     "  WHEN NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file AND r.state = 'ok') "
     "    THEN 'no replica of the file exists anywhere' "
-    "  ELSE 'no active link to this node from a node holding the file' END "
+    "  WHEN NOT EXISTS (SELECT 1 FROM replicas r JOIN links l ON l.from_node = r.node AND l.to_node = q.node "
+    "    AND l.active WHERE r.file = q.file AND r.state = 'ok') "
+    "    THEN 'no active link to this node from a node holding the file' "
+    "  ELSE 'the nodes holding the file have not uploaded a storage.xml (are their agents running?)' END "
     "WHERE q.node = $1 AND q.state = 'new'" },
   { "router_retry",
     "WITH q AS (UPDATE tasks t SET state = 'queued', "

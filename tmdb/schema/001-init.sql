@@ -271,3 +271,10 @@ CREATE TRIGGER replicas_notify AFTER INSERT OR DELETE ON replicas
   FOR EACH STATEMENT EXECUTE FUNCTION px_topology_notify();
 CREATE TRIGGER files_notify AFTER INSERT ON files
   FOR EACH STATEMENT EXECUTE FUNCTION px_topology_notify();
+
+CREATE FUNCTION px_tfc_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('phedex_topology', 'tfc');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER nodes_tfc_notify AFTER UPDATE OF tfc ON nodes FOR EACH ROW EXECUTE FUNCTION px_tfc_notify();
