@@ -124,6 +124,22 @@ test_expect_success 'a killed download agent: its claimed tasks are taken back a
 	grep -q "re-queued .* tasks whose download agent stopped heart-beating" "$W/sites/T2_DE_Dest/log/agents.log"
 '
 
+test_expect_success 'four download agents claiming at one node never share a task' '
+	px_dataset T1_CH_Source "$W/sites" /Test/Claims/RAW 300 1 >claims.xml &&
+	phedex inject --node T1_CH_Source --tfc "$W/sites/T1_CH_Source/storage.xml" claims.xml >/dev/null &&
+	for i in 1 2 3; do
+		phedex-agent --config "$W/sites/T2_IT_Dest/site.conf" download >"$W/sites/T2_IT_Dest/log/extra-$i.log" 2>&1 &
+		echo $! >>extra.pids
+	done &&
+	wait_for 10 "test \"\$(sql \"select count(*) from agents a join nodes n on n.id = a.node where n.name = '"'T2_IT_Dest'"' and a.agent = '"'download'"' and a.stopped is null\")\" = 4" &&
+	phedex subscribe --node T2_IT_Dest --dataset /Test/Claims/RAW >/dev/null &&
+	wait_for 60 "test \"\$(sql \"select count(*) from replicas r join files f on f.id = r.file where f.lfn like '"'%Claims%'"'\")\" = 600" &&
+	kill -TERM $(cat extra.pids) &&
+	test "$(sql "select count(*) from tasks t join files f on f.id = t.file where f.lfn like '"'%Claims%'"' and f.lfn not like '"'%/0007.root'"' and t.attempts <> 1")" = 0 &&
+	test "$(sql "select count(*) from tasks t join files f on f.id = t.file where f.lfn like '"'%Claims%'"'")" = 300 &&
+	test $(grep -l "batch of" "$W"/sites/T2_IT_Dest/log/extra-*.log | wc -l) -ge 1
+'
+
 test_expect_success 'the database refuses a task state change outside the table' '
 	! sql "update tasks set state = '"'active'"' where state = '"'done'"'" 2>err &&
 	grep -q "may not go from done to active" err &&
