@@ -164,6 +164,23 @@ px_agent_pick_protocol (PxAgent *a, const PxTfc *source, GError **error)
   return NULL;
 }
 
+PxRows *
+px_agent_claim (PxAgent *a, const char *state, const char *stmt, const char *group, gboolean *more, GError **error)
+{
+  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
+  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
+  g_autofree char *stale = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "site", "stale-after"));
+  gint64 batch = px_agent_int (a, group, "batch");
+  g_autofree char *limit = g_strdup_printf ("%" G_GINT64_FORMAT, batch);
+  g_autoptr(PxRows) rel = px_tmdb_run (a->db, "release_stale_claims", error, node, stale, state);
+  if (!rel)
+    return NULL;
+  PxRows *claim = px_tmdb_run (a->db, stmt, error, node, me, limit);
+  if (claim)
+    *more = px_rows_count (claim) == (guint) batch;
+  return claim;
+}
+
 gint64
 px_agent_int (PxAgent *a, const char *group, const char *key)
 {

@@ -8,20 +8,13 @@
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
-  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
-  g_autofree char *stale = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "site", "stale-after"));
-  g_autofree char *batch = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "publish", "batch"));
-  g_autoptr(PxRows) rel = px_tmdb_run (a->db, "release_stale_claims", error, node, stale, "verified");
-  if (!rel)
-    return FALSE;
-  g_autoptr(PxRows) claim = px_tmdb_run (a->db, "publish_claim", error, node, me, batch);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", "publish_claim", "publish", more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
     return TRUE;
-  *more = n == (guint) px_agent_int (a, "publish", "batch");
+  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
   g_autoptr(GString) ids = g_string_new ("{"), st = g_string_new ("{"), lg = g_string_new ("{");
   guint bad = 0;
   for (guint i = 0; i < n; i++)

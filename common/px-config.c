@@ -77,11 +77,11 @@ px_config_load (const char *path, const PxConfigKey *keys, GError **error)
       if (k->type == PX_CONFIG_INT)
         {
           char *end = NULL;
-          g_ascii_strtoll (v, &end, 10);
-          if (!*v || *end)
+          gint64 n = g_ascii_strtoll (v, &end, 10);
+          if (!*v || *end || n < 1)
             {
-              g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s' is not a whole number",
-                           path, k->group, k->key, v);
+              g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+                           "%s: [%s] %s = '%s' is not a whole number of at least 1", path, k->group, k->key, v);
               g_free (v);
               return NULL;
             }

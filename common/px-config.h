@@ -8,7 +8,7 @@
 typedef enum
 {
   PX_CONFIG_STRING,
-  PX_CONFIG_INT,
+  PX_CONFIG_INT,    /* a whole number >= 1 (counts, seconds) */
   PX_CONFIG_BOOL,
   PX_CONFIG_LIST, /* comma-separated strings */
 } PxConfigType;

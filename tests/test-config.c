@@ -57,6 +57,11 @@ test_unknown_key_refused (void)
   cfg = px_config_load (path, px_site_config_keys, &error);
   g_assert_null (cfg);
   g_assert_nonnull (strstr (error->message, "'soon' is not a whole number"));
+  g_assert_true (g_file_set_contents (path, "[site]\nnode = X\nstorage-xml = /s\n[download]\nbatch = -5\n", -1, NULL));
+  g_clear_error (&error);
+  cfg = px_config_load (path, px_site_config_keys, &error);
+  g_assert_null (cfg);
+  g_assert_nonnull (strstr (error->message, "[download] batch = '-5' is not a whole number of at least 1"));
   g_unlink (path);
   g_rmdir (dir);
 }
