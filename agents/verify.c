@@ -37,14 +37,15 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
   else
     {
       PxChecksum sum;
-      if (!be->checksum (tmp, &sum, &e))
+      const char *src = "read-back";
+      if (!be->checksum (tmp, &sum, &src, &e))
         {
           *state = "failed", *reason = "checksum";
           *log = g_strdup_printf ("verify: cannot read back '%s': %s", tmp, e->message);
           return;
         }
       got = px_checksum_format (&sum);
-      how = "read back";
+      how = g_strcmp0 (src, "server") == 0 ? "checksum computed by the storage server" : "read back";
     }
   g_autofree char *why = NULL;
   if (!px_checksum_matches (want, got, &why))

@@ -42,3 +42,4 @@ int px_cmd_replicas (int argc, char **argv);
 int px_cmd_status (int argc, char **argv);
 int px_cmd_demo (int argc, char **argv);
 int px_cmd_checksum (int argc, char **argv);
+int px_cmd_transfer (int argc, char **argv);

@@ -4,16 +4,26 @@
 
 #include <glib.h>
 
+typedef enum
+{
+  PX_CHECKSUM_ADLER32 = 1 << 0,
+  PX_CHECKSUM_CKSUM = 1 << 1,
+} PxChecksumAlgos;
+
 typedef struct
 {
+  guint algos;     /* PxChecksumAlgos present (a server's CKSM gives adler32 only) */
   guint32 adler;
   guint32 crc;     /* POSIX cksum CRC, before the length is folded in */
   guint64 bytes;
 } PxChecksum;
 
+/* Start a streamed checksum computing adler32 and cksum. */
 void px_checksum_init (PxChecksum *c);
+/* A checksum known only as an adler32 value (e.g. from GridFTP CKSM). */
+void px_checksum_set_adler32 (PxChecksum *c, guint32 adler, guint64 bytes);
 void px_checksum_update (PxChecksum *c, const void *data, gsize len);
-/* "adler32:xxxxxxxx,cksum:N" (newly allocated). */
+/* "adler32:xxxxxxxx,cksum:N", only the algorithms present (newly allocated). */
 char *px_checksum_format (const PxChecksum *c);
 guint32 px_checksum_cksum (const PxChecksum *c);
 

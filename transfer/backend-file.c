@@ -153,6 +153,7 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
       return FALSE;
     }
   res->have_checksum = TRUE;
+  res->checksum_source = "streamed";
   g_string_append_printf (res->log, "copied %" G_GUINT64_FORMAT " bytes", res->bytes);
   return TRUE;
 }
@@ -219,7 +220,7 @@ file_rename (const char *from, const char *to, GError **error)
 }
 
 static gboolean
-file_checksum (const char *pfn, PxChecksum *sum, GError **error)
+file_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **error)
 {
   g_autofree char *path = NULL, *why = NULL;
   if (!local_path_or_fail (pfn, &path, error))
@@ -229,6 +230,8 @@ file_checksum (const char *pfn, PxChecksum *sum, GError **error)
       g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT, "%s", why);
       return FALSE;
     }
+  if (how)
+    *how = "read-back";
   return TRUE;
 }
 

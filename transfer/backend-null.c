@@ -136,13 +136,13 @@ null_rename (const char *from, const char *to, GError **error)
 }
 
 static gboolean
-null_checksum (const char *pfn, PxChecksum *sum, GError **error)
+null_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **error)
 {
   NullUrl u;
   if (!parse_url (pfn, &u, error))
     return FALSE;
   g_autofree char *path = u.path;
-  return px_transfer_file.checksum (path, sum, error);
+  return px_transfer_file.checksum (path, sum, how, error);
 }
 
 static const char *const null_schemes[] = { "null", NULL };

@@ -7,7 +7,31 @@ G_DEFINE_QUARK (px-transfer-error-quark, px_transfer_error)
 static const PxTransferBackend *const backends[] = {
   &px_transfer_file,
   &px_transfer_null,
+  &px_transfer_gridftp,
+  &px_transfer_curl,
 };
+
+static PxTransferConfig config = { .gridftp_streams = 1 };
+
+void
+px_transfer_configure (const PxTransferConfig *cfg)
+{
+  g_free (config.ca_dir);
+  g_free (config.cert);
+  g_free (config.key);
+  g_strfreev (config.command);
+  config = *cfg;
+  config.ca_dir = g_strdup (cfg->ca_dir);
+  config.cert = g_strdup (cfg->cert);
+  config.key = g_strdup (cfg->key);
+  config.command = g_strdupv (cfg->command);
+}
+
+const PxTransferConfig *
+px_transfer_config (void)
+{
+  return &config;
+}
 
 static char *
 scheme_of (const char *pfn)
@@ -30,7 +54,8 @@ px_transfer_backend_for (const char *pfn, GError **error)
         if (strcmp (*s, scheme) == 0)
           return backends[i];
   g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT,
-               "no transfer backend for '%s' (scheme '%s'; this build serves file://, plain paths and null://)", pfn,
+               "no transfer backend for '%s' (scheme '%s'; served: file://, plain paths, gsiftp://, ftp://, "
+               "http(s)://, dav(s)://, null://)", pfn,
                scheme ? scheme : "?");
   return NULL;
 }
@@ -38,6 +63,8 @@ px_transfer_backend_for (const char *pfn, GError **error)
 const PxTransferBackend *
 px_transfer_backend_for_copy (const char *from, const char *to, GError **error)
 {
+  if (config.command && config.command[0])
+    return &px_transfer_command;
   const PxTransferBackend *dst = px_transfer_backend_for (to, error);
   if (!dst)
     return NULL;

@@ -17,6 +17,23 @@ typedef enum
   PX_TRANSFER_ERROR_CANCELLED, /* the agent is draining */
 } PxTransferError;
 
+/* Settings shared by every backend (the [transfer] group of site.conf, or
+ * `phedex transfer` options).  Set once before transfers start and again on
+ * reload between cycles; backends only read it. */
+typedef struct
+{
+  int gridftp_streams;         /* parallel data streams (MODE E) per gridftp copy; 1 = stream mode */
+  guint64 gridftp_tcp_buffer;  /* TCP buffer bytes for gridftp; 0 = system default (autotuning) */
+  char *ca_dir;                /* CA certificates for https/davs (NULL: libcurl's default) */
+  char *cert, *key;            /* client certificate and key for https/davs (NULL: none) */
+  gboolean insecure;           /* https without peer verification (test servers only) */
+  char **command;              /* the command backend's argv prefix (NULL: not configured) */
+} PxTransferConfig;
+
+/* Copy CFG (deep) as the settings every backend reads. */
+void px_transfer_configure (const PxTransferConfig *cfg);
+const PxTransferConfig *px_transfer_config (void);
+
 typedef struct
 {
   const char *source;      /* PFN */
@@ -25,6 +42,10 @@ typedef struct
   int attempt;             /* 1 for the first try (the null backend scripts faults by it) */
   /* Polled between chunks; TRUE stops the copy with _CANCELLED. */
   gboolean (*cancelled) (void);
+  double timeout;          /* seconds for the whole copy; 0 = none.  Expiry is a TRANSIENT error. */
+  /* Optional: called with the bytes moved so far (performance markers, chunks). */
+  void (*progress) (guint64 bytes, gpointer data);
+  gpointer progress_data;
 } PxTransferRequest;
 
 typedef struct
@@ -32,6 +53,10 @@ typedef struct
   guint64 bytes;       /* bytes written */
   gboolean have_checksum;
   PxChecksum checksum; /* of the bytes written, when have_checksum */
+  /* How the checksum was obtained: "streamed" (computed on the bytes as they
+   * passed through us), "server" (the storage computed it, e.g. GridFTP
+   * CKSM) or "read-back" (read the destination again). */
+  const char *checksum_source;
   GString *log;        /* what happened, for the errors table */
 } PxTransferResult;
 
@@ -48,17 +73,22 @@ typedef struct
   gboolean (*remove) (const char *pfn, GError **error);
   /* Rename within one storage (publish). */
   gboolean (*rename) (const char *from, const char *to, GError **error);
-  /* Read PFN and checksum it (verify without a streamed checksum). */
-  gboolean (*checksum) (const char *pfn, PxChecksum *sum, GError **error);
+  /* Checksum PFN: read it, or ask the server (verify without a streamed
+   * checksum).  *how (static string) says which: "read-back" or "server". */
+  gboolean (*checksum) (const char *pfn, PxChecksum *sum, const char **how, GError **error);
 } PxTransferBackend;
 
 extern const PxTransferBackend px_transfer_file;
 extern const PxTransferBackend px_transfer_null;
+extern const PxTransferBackend px_transfer_gridftp; /* gsiftp://, ftp:// (globus-gass-copy) */
+extern const PxTransferBackend px_transfer_curl;    /* http(s)://, dav(s):// (libcurl, WebDAV) */
+extern const PxTransferBackend px_transfer_command; /* external command per file */
 
 /* The backend serving PFN, or NULL with a PERMANENT error. */
 const PxTransferBackend *px_transfer_backend_for (const char *pfn, GError **error);
-/* Choose the backend for a copy: the destination's unless it is a plain
- * local file, then the source's (a null:// source steers a local write). */
+/* Choose the backend for a copy: the command backend when configured; else
+ * the destination's unless it is a plain local file, then the source's (a
+ * null:// source steers a local write, a remote source pulls). */
 const PxTransferBackend *px_transfer_backend_for_copy (const char *from, const char *to, GError **error);
 /* The local path of a file:// URL or absolute path, else NULL. */
 char *px_transfer_local_path (const char *pfn);
