@@ -7,6 +7,7 @@
  * transfer at once and the claim is released cleanly. */
 #include "config.h"
 #include "agent.h"
+#include "transfer/transfer.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,10 +29,42 @@ const PxConfigKey px_site_config_keys[] = {
   { "router", "retry-delay", PX_CONFIG_INT, "10", TRUE, "seconds before the first retry; doubles per attempt" },
   { "router", "retry-delay-max", PX_CONFIG_INT, "600", TRUE, "longest wait between retries, seconds" },
   { "download", "batch", PX_CONFIG_INT, "20", TRUE, "tasks claimed per cycle" },
+  { "download", "concurrency", PX_CONFIG_INT, "4", TRUE, "transfers this agent runs at the same time" },
+  { "download", "link-concurrency", PX_CONFIG_INT, "10", TRUE,
+    "most transfers active at once on one link into this node, over all its download agents" },
+  { "download", "validate-command", PX_CONFIG_STRING, "", TRUE,
+    "site check run as 'CMD pre PFN SIZE CHECKSUM CUSTODIAL' before a transfer (exit 0: the file is already "
+    "there and good, skip the copy; 86: veto, fail the attempt) and as 'CMD STATUS PFN SIZE CHECKSUM CUSTODIAL' "
+    "after it with the transfer's exit status (exit 0: accept; anything else: fail the attempt)" },
+  { "download", "delete-command", PX_CONFIG_STRING, "", TRUE,
+    "site removal tool run as 'CMD pre PFN' before a transfer writes PFN and 'CMD post PFN' after a failed one "
+    "(empty: the transfer backend removes the file)" },
+  { "download", "timeout-base", PX_CONFIG_INT, "600", TRUE,
+    "seconds every transfer may take whatever its size; the timeout is timeout-base + size / timeout-min-rate" },
+  { "download", "timeout-min-rate", PX_CONFIG_INT, "1024", TRUE,
+    "KiB/s below which a transfer is given up as stuck (with timeout-base; a timeout is a transient error)" },
+  { "transfer", "command", PX_CONFIG_STRING, "", TRUE,
+    "copy every file with this site tool, run as 'CMD FROM_PFN TO_PFN' (the PhEDEx Command backend); empty: "
+    "the backend for the PFN's URL scheme (file, gridftp, curl)" },
+  { "transfer", "gridftp-streams", PX_CONFIG_INT, "4", TRUE, "parallel TCP streams per GridFTP copy (1: stream mode)" },
+  { "transfer", "gridftp-tcp-buffer", PX_CONFIG_COUNT, "0", TRUE,
+    "TCP buffer size in bytes for GridFTP data channels; 0: the system's autotuning" },
+  { "transfer", "ca-dir", PX_CONFIG_STRING, "", TRUE,
+    "CA certificates for https/davs (a hashed directory or a PEM bundle); empty: the system's" },
+  { "transfer", "cert", PX_CONFIG_STRING, "", TRUE, "client certificate (PEM) for https/davs; empty: none" },
+  { "transfer", "key", PX_CONFIG_STRING, "", TRUE, "client key (PEM) for https/davs; empty: the key is in cert" },
   { "verify", "batch", PX_CONFIG_INT, "100", TRUE, "tasks verified per cycle" },
   { "verify", "read-back", PX_CONFIG_BOOL, "false", TRUE,
     "re-read every copy to checksum it, even when the download checksummed the bytes as it wrote them" },
+  { "verify", "at-rest-sample", PX_CONFIG_COUNT, "0", TRUE,
+    "replicas at this node re-checked per cycle against the catalogue (oldest check first); 0: none. A bad "
+    "replica is marked bad and fetched again where a subscription wants it" },
+  { "verify", "at-rest-age", PX_CONFIG_INT, "604800", TRUE, "seconds after its last check before a replica is re-checked" },
   { "publish", "batch", PX_CONFIG_INT, "200", TRUE, "tasks published per cycle" },
+  { "publish", "pool-catalog", PX_CONFIG_STRING, "", TRUE,
+    "write this node's replicas as a POOL XML file catalogue to this path after files are published; empty: no" },
+  { "publish", "pool-catalog-protocol", PX_CONFIG_STRING, "direct", TRUE,
+    "storage.xml protocol whose PFNs go into the POOL catalogue" },
   { "delete", "batch", PX_CONFIG_INT, "200", TRUE, "files removed per cycle" },
   { NULL }
 };
@@ -198,6 +231,30 @@ px_agent_id_array (GArray *ids)
 }
 
 /* ---- the loop ---- */
+static const char *
+empty_null (const char *s)
+{
+  return s && *s ? s : NULL;
+}
+
+/* A command key as argv (shell quoting rules); NULL when empty. */
+static gboolean
+parse_command (PxConfig *cfg, const char *group, const char *key, char ***argv, GError **error)
+{
+  const char *v = px_config_string (cfg, group, key);
+  *argv = NULL;
+  if (!*v)
+    return TRUE;
+  g_autoptr(GError) e = NULL;
+  if (!g_shell_parse_argv (v, NULL, argv, &e))
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s': %s",
+                   px_config_path (cfg), group, key, v, e->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 load_config (PxAgent *a, const char *path, GError **error)
 {
@@ -214,6 +271,24 @@ load_config (PxAgent *a, const char *path, GError **error)
   g_autoptr(PxTfc) tfc = px_tfc_load_file (px_config_string (cfg, "site", "storage-xml"), error);
   if (!tfc)
     return FALSE;
+  g_auto(GStrv) command = NULL, validate = NULL, del = NULL;
+  if (!parse_command (cfg, "transfer", "command", &command, error)
+      || !parse_command (cfg, "download", "validate-command", &validate, error)
+      || !parse_command (cfg, "download", "delete-command", &del, error))
+    return FALSE;
+  PxTransferConfig tc = {
+    .gridftp_streams = (int) px_config_int (cfg, "transfer", "gridftp-streams"),
+    .gridftp_tcp_buffer = (guint64) px_config_int (cfg, "transfer", "gridftp-tcp-buffer"),
+    .ca_dir = (char *) empty_null (px_config_string (cfg, "transfer", "ca-dir")),
+    .cert = (char *) empty_null (px_config_string (cfg, "transfer", "cert")),
+    .key = (char *) empty_null (px_config_string (cfg, "transfer", "key")),
+    .command = command,
+  };
+  px_transfer_configure (&tc);
+  g_strfreev (a->validate_command);
+  a->validate_command = g_steal_pointer (&validate);
+  g_strfreev (a->delete_command);
+  a->delete_command = g_steal_pointer (&del);
   px_config_free (a->cfg);
   a->cfg = g_steal_pointer (&cfg);
   px_tfc_free (a->tfc);
@@ -362,6 +437,8 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
   px_tmdb_free (a->db);
   px_config_free (a->cfg);
   px_tfc_free (a->tfc);
+  g_strfreev (a->validate_command);
+  g_strfreev (a->delete_command);
   g_hash_table_unref (a->tfcs);
   g_free (a->node);
   return status;

@@ -32,6 +32,8 @@ struct _PxAgent
   int agent_id;
   PxTfc *tfc;        /* this site's storage.xml */
   GHashTable *tfcs;  /* other nodes' catalogues: node id → NodeTfc */
+  char **validate_command; /* [download] validate-command as argv, or NULL */
+  char **delete_command;   /* [download] delete-command as argv, or NULL */
 };
 
 extern const PxAgentClass px_agent_router;

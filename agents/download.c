@@ -1,10 +1,19 @@
 /* download.c — executes the tasks whose destination is this node: claims a
- * batch, resolves both PFNs from the catalogues, records the temporary
- * names (so a crash leaves nothing unknown), copies through the backend for
- * the URL scheme, and reports the batch in one statement. */
+ * batch (each link into the node limited to [download] link-concurrency
+ * active tasks over all agents), resolves both PFNs from the catalogues,
+ * records the temporary names (so a crash leaves nothing unknown), runs up
+ * to [download] concurrency copies at once through the backend for the URL
+ * scheme, each with a timeout scaled by its size and the site's validate and
+ * delete hooks around it, and reports the batch in one statement. */
 #include "config.h"
 #include "agent.h"
+#include "common/px-spawn.h"
 #include "transfer/transfer.h"
+
+/* validate-command's "veto" exit status (PhEDEx convention). */
+#define VALIDATE_VETO 86
+/* Hooks are quick checks; they get a fixed time. */
+#define HOOK_TIMEOUT 600.0
 
 typedef struct
 {
@@ -12,20 +21,34 @@ typedef struct
   int attempt;
   char *lfn;
   guint64 bytes;
+  char *checksum;
   int from_node;
   gboolean custodial;
   char *from_pfn, *to_pfn, *tmp_pfn;
+  double timeout;
   /* outcome */
   const char *state;
   char *seen_bytes, *seen_checksum;
   const char *reason;
+  gboolean permanent; /* the backend said retrying cannot help */
+  gboolean in_place;  /* validate-command found the file already at to_pfn */
   char *log;
 } Job;
+
+/* What every transfer thread of one cycle shares (read-only but NEXT). */
+typedef struct
+{
+  Job *jobs;
+  guint n;
+  gint next; /* atomic: the next job to start */
+  char **validate, **delete;
+} Batch;
 
 static void
 job_clear (Job *j)
 {
   g_free (j->lfn);
+  g_free (j->checksum);
   g_free (j->from_pfn);
   g_free (j->to_pfn);
   g_free (j->tmp_pfn);
@@ -74,9 +97,86 @@ resolve (PxAgent *a, Job *j)
   return TRUE;
 }
 
-static void
-transfer (Job *j)
+/* Run a site hook: PREFIX ARGS...; *OUTPUT gets what it printed.  Returns
+ * its exit status, or -1 when it could not run or timed out (*OUTPUT says). */
+static int
+run_hook (char **prefix, const char *const *args, GString *output)
 {
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  for (char **p = prefix; *p; p++)
+    g_ptr_array_add (argv, *p);
+  for (const char *const *p = args; *p; p++)
+    g_ptr_array_add (argv, (char *) *p);
+  g_ptr_array_add (argv, NULL);
+  int status = -1;
+  g_autoptr(GError) e = NULL;
+  switch (px_spawn_run ((const char *const *) argv->pdata, HOOK_TIMEOUT, cancelled, &status, output, &e))
+    {
+    case PX_SPAWN_EXITED:
+    case PX_SPAWN_SIGNALLED:
+      return status;
+    case PX_SPAWN_FAILED:
+      g_string_append_printf (output, "cannot run '%s': %s", prefix[0], e->message);
+      return -1;
+    case PX_SPAWN_TIMEOUT:
+      g_string_append_printf (output, "'%s' killed after %.0f s", prefix[0], HOOK_TIMEOUT);
+      return -1;
+    case PX_SPAWN_CANCELLED:
+      g_string_append_printf (output, "'%s' cancelled (agent stopping)", prefix[0]);
+      return -1;
+    }
+  return -1;
+}
+
+static int
+validate (Batch *b, Job *j, const char *phase, const char *pfn, GString *out)
+{
+  g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, j->bytes);
+  const char *args[] = { phase, pfn, size, j->checksum, j->custodial ? "1" : "0", NULL };
+  return run_hook (b->validate, args, out);
+}
+
+static void
+delete_hook (Batch *b, const char *phase, const char *pfn)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *args[] = { phase, pfn, NULL };
+  int status = run_hook (b->delete, args, out);
+  if (status != 0)
+    g_message ("delete-command %s '%s' failed (%d): %s", phase, pfn, status, out->str);
+}
+
+/* "pre" validation: 0 = already there, skip; VETO = refuse; else copy. */
+static gboolean
+pre_validate (Batch *b, Job *j)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  int status = validate (b, j, "pre", j->to_pfn, out);
+  if (status == 0)
+    {
+      j->state = "transferred";
+      j->in_place = TRUE;
+      j->log = g_strdup_printf ("validate-command pre: '%s' is already there and good%s%s; not copied", j->to_pfn,
+                                out->len ? ": " : "", out->str);
+      return FALSE;
+    }
+  if (status == VALIDATE_VETO)
+    {
+      job_fail (j, "validate", "validate-command pre vetoed the transfer of '%s'%s%s", j->to_pfn,
+                out->len ? ": " : "", out->str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+transfer (Batch *b, Job *j)
+{
+  if (b->validate && !pre_validate (b, j))
+    return;
+  if (b->delete)
+    delete_hook (b, "pre", j->tmp_pfn);
+
   g_autoptr(GError) e = NULL;
   const PxTransferBackend *be = px_transfer_backend_for_copy (j->from_pfn, j->tmp_pfn, &e);
   if (!be)
@@ -84,34 +184,117 @@ transfer (Job *j)
       job_fail (j, "config", "%s", e->message);
       return;
     }
-  PxTransferRequest req = { j->from_pfn, j->tmp_pfn, j->bytes, j->attempt, cancelled };
+  PxTransferRequest req = { j->from_pfn, j->tmp_pfn, j->bytes, j->attempt, cancelled, j->timeout, NULL, NULL };
   PxTransferResult res;
   px_transfer_result_init (&res);
   gint64 t0 = g_get_monotonic_time ();
-  if (!be->copy (&req, &res, &e))
+  gboolean ok = be->copy (&req, &res, &e);
+  double secs = (g_get_monotonic_time () - t0) / 1e6;
+  if (!ok && g_error_matches (e, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_CANCELLED))
     {
-      if (g_error_matches (e, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_CANCELLED))
-        {
-          j->state = "queued"; /* released: another attempt will redo it */
-          g_message ("released task %" G_GINT64_FORMAT " (%s): draining", j->id, j->lfn);
-        }
-      else
-        {
-          job_fail (j, "transfer", "%s backend: %s -> %s: %s%s%s", be->name, j->from_pfn, j->to_pfn, e->message,
-                    res.log->len ? "; " : "", res.log->str);
-          g_message ("task %" G_GINT64_FORMAT " (%s) failed: %s", j->id, j->lfn, e->message);
-        }
+      j->state = "queued"; /* released: another attempt will redo it */
+      g_message ("released task %" G_GINT64_FORMAT " (%s): draining", j->id, j->lfn);
       px_transfer_result_clear (&res);
       return;
     }
-  double secs = (g_get_monotonic_time () - t0) / 1e6;
-  j->state = "transferred";
-  j->seen_bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, res.bytes);
-  if (res.have_checksum)
-    j->seen_checksum = px_checksum_format (&res.checksum);
-  j->log = g_strdup_printf ("%s backend: %s in %.3f s", be->name, res.log->str, secs);
-  g_debug ("task %" G_GINT64_FORMAT " %s transferred (%s)", j->id, j->lfn, j->log);
+  g_autoptr(GString) post = g_string_new (NULL);
+  int verdict = 0;
+  if (b->validate)
+    verdict = validate (b, j, ok ? "0" : "1", j->tmp_pfn, post);
+  if (!ok)
+    {
+      const char *kind = e->code == PX_TRANSFER_ERROR_PERMANENT ? "permanent" : "transient";
+      job_fail (j, "transfer", "%s backend (%s error after %.1f s): %s -> %s: %s%s%s", be->name, kind, secs,
+                j->from_pfn, j->to_pfn, e->message, res.log->len ? "; " : "", res.log->str);
+      j->permanent = e->code == PX_TRANSFER_ERROR_PERMANENT;
+      g_message ("task %" G_GINT64_FORMAT " (%s) failed: %s", j->id, j->lfn, e->message);
+      if (b->delete)
+        delete_hook (b, "post", j->tmp_pfn);
+    }
+  else if (verdict != 0)
+    {
+      job_fail (j, "validate", "validate-command refused the copy '%s' (exit %d)%s%s", j->tmp_pfn, verdict,
+                post->len ? ": " : "", post->str);
+      g_message ("task %" G_GINT64_FORMAT " (%s): %s", j->id, j->lfn, j->log);
+    }
+  else
+    {
+      j->state = "transferred";
+      j->seen_bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, res.bytes);
+      if (res.have_checksum)
+        j->seen_checksum = px_checksum_format (&res.checksum);
+      j->log = g_strdup_printf ("%s backend: %s in %.3f s", be->name, res.log->str, secs);
+      g_debug ("task %" G_GINT64_FORMAT " %s transferred (%s)", j->id, j->lfn, j->log);
+    }
   px_transfer_result_clear (&res);
+}
+
+static gpointer
+worker (gpointer data)
+{
+  Batch *b = data;
+  for (;;)
+    {
+      guint i = (guint) g_atomic_int_add (&b->next, 1);
+      if (i >= b->n)
+        return NULL;
+      Job *j = &b->jobs[i];
+      if (j->state)
+        continue;
+      if (px_agent_stopping ())
+        j->state = "queued";
+      else
+        transfer (b, j);
+    }
+}
+
+/* Run the batch's copies, at most CONCURRENCY at a time. */
+static void
+run_batch (Batch *b, guint concurrency)
+{
+  guint nthreads = MIN (concurrency, b->n);
+  if (nthreads <= 1)
+    {
+      worker (b);
+      return;
+    }
+  g_autofree GThread **threads = g_new (GThread *, nthreads);
+  for (guint t = 0; t < nthreads; t++)
+    threads[t] = g_thread_new ("transfer", worker, b);
+  for (guint t = 0; t < nthreads; t++)
+    g_thread_join (threads[t]);
+}
+
+static gboolean
+report (PxAgent *a, Job *jobs, guint n, const char *me, GError **error)
+{
+  g_autoptr(GString) rid = g_string_new ("{"), st = g_string_new ("{"), sb = g_string_new ("{"),
+                                           sc = g_string_new ("{"), rs = g_string_new ("{"), lg = g_string_new ("{"),
+                                           pm = g_string_new ("{"), ip = g_string_new ("{");
+  guint ok = 0, failed = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      Job *j = &jobs[i];
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, j->id);
+      px_tmdb_array_add (rid, id);
+      px_tmdb_array_add (st, j->state);
+      px_tmdb_array_add (sb, j->seen_bytes);
+      px_tmdb_array_add (sc, j->seen_checksum);
+      px_tmdb_array_add (rs, j->reason);
+      px_tmdb_array_add (lg, j->log);
+      px_tmdb_array_add (pm, j->permanent ? "t" : "f");
+      px_tmdb_array_add (ip, j->in_place ? "t" : "f");
+      ok += g_strcmp0 (j->state, "transferred") == 0;
+      failed += g_strcmp0 (j->state, "failed") == 0;
+    }
+  GString *arrays[] = { rid, st, sb, sc, rs, lg, pm, ip };
+  for (gsize i = 0; i < G_N_ELEMENTS (arrays); i++)
+    g_string_append_c (arrays[i], '}');
+  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "download_report", error, rid->str, st->str, sb->str, sc->str, rs->str,
+                                       lg->str, me, pm->str, ip->str);
+  if (rep)
+    g_message ("batch of %u: %u transferred, %u failed, %u released", n, ok, failed, n - ok - failed);
+  return rep != NULL;
 }
 
 static gboolean
@@ -121,6 +304,7 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
   g_autofree char *stale = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "site", "stale-after"));
   g_autofree char *batch = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "download", "batch"));
+  g_autofree char *per_link = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "download", "link-concurrency"));
 
   g_autoptr(PxRows) lost = px_tmdb_run (a->db, "download_release_stale", error, node, stale);
   if (!lost)
@@ -130,7 +314,7 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (px_agent_stopping ())
     return TRUE;
 
-  g_autoptr(PxRows) claim = px_tmdb_run (a->db, "download_claim", error, node, me, batch);
+  g_autoptr(PxRows) claim = px_tmdb_run (a->db, "download_claim", error, node, me, batch, per_link);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
@@ -144,17 +328,21 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       return TRUE;
     }
   *more = n == (guint) px_agent_int (a, "download", "batch");
-  g_autofree Job *jobs = g_new0 (Job, n);
+  double base = (double) px_agent_int (a, "download", "timeout-base");
+  double min_rate = 1024.0 * (double) px_agent_int (a, "download", "timeout-min-rate");
+  Batch b = { g_new0 (Job, n), n, 0, a->validate_command, a->delete_command };
   g_autoptr(GString) ids = g_string_new ("{"), f = g_string_new ("{"), t = g_string_new ("{"), p = g_string_new ("{");
   for (guint i = 0; i < n; i++)
     {
-      Job *j = &jobs[i];
+      Job *j = &b.jobs[i];
       j->id = px_rows_get_int (claim, i, 0);
       j->attempt = (int) px_rows_get_int (claim, i, 1);
       j->lfn = g_strdup (px_rows_get (claim, i, 2));
       j->bytes = (guint64) px_rows_get_int (claim, i, 3);
+      j->checksum = g_strdup (px_rows_get (claim, i, 4));
       j->from_node = (int) px_rows_get_int (claim, i, 5);
       j->custodial = px_rows_get_bool (claim, i, 6);
+      j->timeout = base + (double) j->bytes / min_rate;
       if (resolve (a, j))
         {
           g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, j->id);
@@ -166,47 +354,16 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     }
   g_string_append_c (ids, '}'), g_string_append_c (f, '}'), g_string_append_c (t, '}'), g_string_append_c (p, '}');
   g_autoptr(PxRows) started = px_tmdb_run (a->db, "download_start", error, ids->str, f->str, t->str, p->str);
-  if (!started)
+  gboolean ok = started != NULL;
+  if (ok)
     {
-      for (guint i = 0; i < n; i++)
-        job_clear (&jobs[i]);
-      return FALSE;
+      run_batch (&b, (guint) px_agent_int (a, "download", "concurrency"));
+      ok = report (a, b.jobs, n, me, error);
     }
   for (guint i = 0; i < n; i++)
-    {
-      Job *j = &jobs[i];
-      if (j->state)
-        continue;
-      if (px_agent_stopping ())
-        j->state = "queued";
-      else
-        transfer (j);
-    }
-  g_autoptr(GString) rid = g_string_new ("{"), st = g_string_new ("{"), sb = g_string_new ("{"),
-                                           sc = g_string_new ("{"), rs = g_string_new ("{"), lg = g_string_new ("{");
-  guint ok = 0, failed = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      Job *j = &jobs[i];
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, j->id);
-      px_tmdb_array_add (rid, id);
-      px_tmdb_array_add (st, j->state);
-      px_tmdb_array_add (sb, j->seen_bytes);
-      px_tmdb_array_add (sc, j->seen_checksum);
-      px_tmdb_array_add (rs, j->reason);
-      px_tmdb_array_add (lg, j->log);
-      ok += g_strcmp0 (j->state, "transferred") == 0;
-      failed += g_strcmp0 (j->state, "failed") == 0;
-    }
-  g_string_append_c (rid, '}'), g_string_append_c (st, '}'), g_string_append_c (sb, '}');
-  g_string_append_c (sc, '}'), g_string_append_c (rs, '}'), g_string_append_c (lg, '}');
-  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "download_report", error, rid->str, st->str, sb->str, sc->str, rs->str,
-                                       lg->str, me);
-  if (rep)
-    g_message ("batch of %u: %u transferred, %u failed, %u released", n, ok, failed, n - ok - failed);
-  for (guint i = 0; i < n; i++)
-    job_clear (&jobs[i]);
-  return rep != NULL;
+    job_clear (&b.jobs[i]);
+  g_free (b.jobs);
+  return ok;
 }
 
 const PxAgentClass px_agent_download = {

@@ -74,14 +74,16 @@ px_config_load (const char *path, const PxConfigKey *keys, GError **error)
         }
       if (!v)
         v = g_strdup (k->def);
-      if (k->type == PX_CONFIG_INT)
+      if (k->type == PX_CONFIG_INT || k->type == PX_CONFIG_COUNT)
         {
           char *end = NULL;
+          gint64 min = k->type == PX_CONFIG_INT ? 1 : 0;
           gint64 n = g_ascii_strtoll (v, &end, 10);
-          if (!*v || *end || n < 1)
+          if (!*v || *end || n < min)
             {
               g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
-                           "%s: [%s] %s = '%s' is not a whole number of at least 1", path, k->group, k->key, v);
+                           "%s: [%s] %s = '%s' is not a whole number of at least %" G_GINT64_FORMAT, path, k->group,
+                           k->key, v, min);
               g_free (v);
               return NULL;
             }

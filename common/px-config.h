@@ -9,6 +9,7 @@ typedef enum
 {
   PX_CONFIG_STRING,
   PX_CONFIG_INT,    /* a whole number >= 1 (counts, seconds) */
+  PX_CONFIG_COUNT,  /* a whole number >= 0 (0 switches the feature off) */
   PX_CONFIG_BOOL,
   PX_CONFIG_LIST, /* comma-separated strings */
 } PxConfigType;

@@ -86,7 +86,9 @@ static const PxTmdbStatement statements[] = {
     "WHERE q.node = $1 AND q.state = 'new'" },
   { "router_retry",
     "WITH q AS (UPDATE tasks t SET state = 'queued', "
-    "    next_try = now() + least($3::int, $2::int * 2 ^ greatest(t.attempts - 1, 0)) * interval '1 second' "
+    "    next_try = now() + CASE WHEN (SELECT e.permanent FROM errors e WHERE e.task = t.id ORDER BY e.id DESC "
+    "      LIMIT 1) THEN $3::int ELSE least($3::int, $2::int * 2 ^ greatest(t.attempts - 1, 0)) END "
+    "      * interval '1 second' "
     "  FROM requests r WHERE r.file = t.file AND r.node = t.to_node AND r.state = 'routed' "
     "  AND t.to_node = $1 AND t.state = 'failed' AND t.attempts < $4 RETURNING t.id), "
     "g AS (UPDATE requests r SET state = 'gave_up', updated = now(), reason = 'gave up after ' || t.attempts "
@@ -103,10 +105,19 @@ static const PxTmdbStatement statements[] = {
     "INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "SELECT id, file, from_node, to_node, 'lost', 'the download agent holding this transfer stopped heart-beating; "
     "task re-queued' FROM s RETURNING 1" },
+  /* Each link into the node gets at most $4 active tasks (over all its
+   * download agents): per source, the room left, filled in priority order. */
   { "download_claim",
+    "WITH busy AS (SELECT from_node, count(*) AS n FROM tasks WHERE to_node = $1 AND state = 'active' "
+    "  GROUP BY from_node), "
+    "room AS (SELECT l.from_node, greatest($4::int - coalesce(b.n, 0), 0) AS n FROM links l "
+    "  LEFT JOIN busy b ON b.from_node = l.from_node WHERE l.to_node = $1), "
+    "pick AS (SELECT c.id FROM room CROSS JOIN LATERAL (SELECT id, priority FROM tasks q WHERE q.to_node = $1 "
+    "    AND q.state = 'queued' AND q.from_node = room.from_node AND q.next_try <= now() "
+    "    ORDER BY q.priority, q.id LIMIT room.n FOR UPDATE SKIP LOCKED) c "
+    "  WHERE room.n > 0 ORDER BY c.priority, c.id LIMIT $3) "
     "UPDATE tasks t SET state = 'active', claimed_by = $2, claimed_at = now(), attempts = t.attempts + 1 "
-    "FROM files f WHERE f.id = t.file AND t.id IN (SELECT id FROM tasks WHERE to_node = $1 AND state = 'queued' "
-    "  AND next_try <= now() ORDER BY priority, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "FROM files f, pick WHERE f.id = t.file AND t.id = pick.id "
     "RETURNING t.id, t.attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial" },
   { "download_next_try",
     "SELECT extract(epoch FROM min(next_try) - now()) FROM tasks WHERE to_node = $1 AND state = 'queued'" },
@@ -114,15 +125,17 @@ static const PxTmdbStatement statements[] = {
     "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
     "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
     "WHERE t.id = r.id AND t.state = 'active'" },
+  /* $8: the copy is already at its final name (validate-command said so). */
   { "download_report",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) "
-    "    AS r(id, state, seen_bytes, seen_checksum, reason, log)), "
-    "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum "
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
+    "    $8::boolean[], $9::boolean[]) AS r(id, state, seen_bytes, seen_checksum, reason, log, permanent, in_place)), "
+    "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum, "
+    "    tmp_pfn = CASE WHEN r.in_place THEN t.to_pfn ELSE t.tmp_pfn END "
     "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'active' AND t.claimed_by = $7 "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, r.permanent, "
     "    r.state <> 'queued' AS tried, false AS done, r.state = 'failed' AS failed), "
-    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
-    "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
+    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
+    "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
     "SELECT count(*) FROM u" },
 
