@@ -3,8 +3,42 @@
  * Only verified tasks reach here: nothing unverified is ever published. */
 #include "config.h"
 #include "agent.h"
+#include "catalog/pool.h"
 #include "transfer/transfer.h"
 #include <string.h>
+
+/* The POOL catalogue is rewritten whole, so at most this often (seconds). */
+#define POOL_INTERVAL 30.0
+
+static gboolean pool_dirty = TRUE; /* also written once at start */
+static gint64 pool_written_at;
+
+/* Rewrite [publish] pool-catalog when replicas changed, at most every
+ * POOL_INTERVAL; otherwise ask to be woken when it is due. */
+static void
+pool_catalog (PxAgent *a, double *wake_in)
+{
+  const char *path = px_config_string (a->cfg, "publish", "pool-catalog");
+  if (!*path || !pool_dirty)
+    return;
+  double since = (g_get_monotonic_time () - pool_written_at) / (double) G_USEC_PER_SEC;
+  if (pool_written_at && since < POOL_INTERVAL)
+    {
+      *wake_in = MIN (*wake_in, POOL_INTERVAL - since);
+      return;
+    }
+  g_autoptr(GError) e = NULL;
+  guint written = 0, unmapped = 0;
+  const char *proto = px_config_string (a->cfg, "publish", "pool-catalog-protocol");
+  pool_written_at = g_get_monotonic_time ();
+  if (!px_pool_export_node (a->db, a->node, proto, path, &written, &unmapped, &e))
+    {
+      g_warning ("cannot write the POOL catalogue: %s", e->message);
+      return;
+    }
+  pool_dirty = FALSE;
+  g_message ("POOL catalogue %s: %u files%s", path, written, unmapped ? " (some LFNs had no PFN, left out)" : "");
+}
 
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
@@ -14,7 +48,10 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
-    return TRUE;
+    {
+      pool_catalog (a, wake_in);
+      return TRUE;
+    }
   g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
   g_autoptr(GString) ids = g_string_new ("{"), st = g_string_new ("{"), lg = g_string_new ("{");
   guint bad = 0;
@@ -43,6 +80,9 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (!rep)
     return FALSE;
   g_message ("published %u replicas%s", n - bad, bad ? ", some failed" : "");
+  pool_dirty = pool_dirty || n > bad;
+  if (!*more)
+    pool_catalog (a, wake_in);
   return TRUE;
 }
 

@@ -6,9 +6,12 @@
 #include "agent.h"
 #include "transfer/transfer.h"
 
+/* Check the copy TMP against the catalogue's BYTES and checksum WANT.  At
+ * rest (AT_REST), a bad file is reported but not removed: it is the
+ * published replica, and the next copy replaces it. */
 static void
 check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char *seen_bytes, const char *seen_ck,
-       const char **state, const char **reason, char **log)
+       gboolean at_rest, const char **state, const char **reason, char **log)
 {
   g_autoptr(GError) e = NULL;
   const PxTransferBackend *be = tmp ? px_transfer_backend_for (tmp, &e) : NULL;
@@ -24,12 +27,13 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
       *state = "failed", *reason = "size";
       *log = g_strdup_printf ("verify: size mismatch for '%s': expected %" G_GUINT64_FORMAT " bytes, found %"
                               G_GUINT64_FORMAT, tmp, bytes, size);
-      be->remove (tmp, NULL);
+      if (!at_rest)
+        be->remove (tmp, NULL);
       return;
     }
   g_autofree char *got = NULL;
   const char *how;
-  if (seen_ck && !px_config_bool (a->cfg, "verify", "read-back"))
+  if (seen_ck && !at_rest && !px_config_bool (a->cfg, "verify", "read-back"))
     {
       got = g_strdup (seen_ck);
       how = "checksummed while streaming";
@@ -51,12 +55,71 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
   if (!px_checksum_matches (want, got, &why))
     {
       *state = "failed", *reason = "checksum";
-      *log = g_strdup_printf ("verify: %s for '%s' (%s); bad copy removed", why, tmp, how);
-      be->remove (tmp, NULL);
+      *log = g_strdup_printf ("verify: %s for '%s' (%s)%s", why, tmp, how, at_rest ? "" : "; bad copy removed");
+      if (!at_rest)
+        be->remove (tmp, NULL);
       return;
     }
   *state = "verified";
   *log = g_strdup_printf ("verify: %s ok (%s)", got, how);
+}
+
+/* Verify at rest: re-check a sample of this node's replicas, the ones
+ * checked longest ago, against the catalogue (size, then a read-back or
+ * server checksum).  A bad one is marked bad and its request re-opened so
+ * the router fetches it again; the good ones get a new check time. */
+static gboolean
+at_rest (PxAgent *a, GError **error)
+{
+  gint64 sample = px_agent_int (a, "verify", "at-rest-sample");
+  if (sample == 0 || px_agent_stopping ())
+    return TRUE;
+  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
+  g_autofree char *age = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "verify", "at-rest-age"));
+  g_autofree char *limit = g_strdup_printf ("%" G_GINT64_FORMAT, sample);
+  g_autoptr(PxRows) due = px_tmdb_run (a->db, "verify_at_rest_claim", error, node, age, limit);
+  if (!due || px_rows_count (due) == 0)
+    return due != NULL;
+  const char *proto = NULL;
+  for (char **p = px_config_list (a->cfg, "site", "protocols"); *p && !proto; p++)
+    if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, *p))
+      proto = *p;
+  g_autoptr(GString) files = g_string_new ("{"), good = g_string_new ("{"), logs = g_string_new ("{");
+  guint bad = 0;
+  for (guint i = 0; i < px_rows_count (due); i++)
+    {
+      const char *lfn = px_rows_get (due, i, 1);
+      g_autoptr(GError) e = NULL;
+      g_autofree char *pfn = proto ? px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, proto, a->node, FALSE, lfn, NULL, &e)
+                                   : NULL;
+      if (!pfn)
+        {
+          g_message ("at rest: cannot map '%s' to a PFN (%s); not checked", lfn,
+                     e ? e->message : "no protocol of site.protocols in storage.xml");
+          continue;
+        }
+      const char *state = NULL, *reason = NULL;
+      g_autofree char *log = NULL;
+      check (a, pfn, (guint64) px_rows_get_int (due, i, 2), px_rows_get (due, i, 3), NULL, NULL, TRUE, &state, &reason,
+             &log);
+      gboolean ok = reason == NULL;
+      px_tmdb_array_add (files, px_rows_get (due, i, 0));
+      px_tmdb_array_add (good, ok ? "t" : "f");
+      if (!ok)
+        {
+          bad++;
+          g_autofree char *full = g_strdup_printf ("at rest: %s", log);
+          g_message ("%s: %s", lfn, full);
+          px_tmdb_array_add (logs, full);
+        }
+      else
+        px_tmdb_array_add (logs, NULL);
+    }
+  g_string_append_c (files, '}'), g_string_append_c (good, '}'), g_string_append_c (logs, '}');
+  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "verify_at_rest_report", error, node, files->str, good->str, logs->str);
+  if (rep)
+    g_message ("at rest: checked %u replicas, %u bad", px_rows_count (due), bad);
+  return rep != NULL;
 }
 
 static gboolean
@@ -67,7 +130,7 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
-    return TRUE;
+    return at_rest (a, error);
   g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
   g_autoptr(GString) ids = g_string_new ("{"), st = g_string_new ("{"), rs = g_string_new ("{"), lg = g_string_new ("{");
   guint bad = 0;
@@ -76,7 +139,7 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       const char *state = NULL, *reason = NULL;
       g_autofree char *log = NULL;
       check (a, px_rows_get (claim, i, 1), (guint64) px_rows_get_int (claim, i, 2), px_rows_get (claim, i, 3),
-             px_rows_get (claim, i, 4), px_rows_get (claim, i, 5), &state, &reason, &log);
+             px_rows_get (claim, i, 4), px_rows_get (claim, i, 5), FALSE, &state, &reason, &log);
       if (reason)
         {
           bad++;
@@ -92,7 +155,7 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (!rep)
     return FALSE;
   g_message ("verified %u, rejected %u", n - bad, bad);
-  return TRUE;
+  return *more || at_rest (a, error);
 }
 
 const PxAgentClass px_agent_verify = {

@@ -43,3 +43,4 @@ int px_cmd_status (int argc, char **argv);
 int px_cmd_demo (int argc, char **argv);
 int px_cmd_checksum (int argc, char **argv);
 int px_cmd_transfer (int argc, char **argv);
+int px_cmd_catalog (int argc, char **argv);

@@ -14,6 +14,7 @@ static const PxCommand commands[] = {
   { "replicas", px_cmd_replicas, "list where the files of a dataset are" },
   { "status", px_cmd_status, "subscriptions, transfers, errors and agents at a glance" },
   { "checksum", px_cmd_checksum, "print the CMS checksum string of local files" },
+  { "catalog", px_cmd_catalog, "export a node's replicas as a POOL XML file catalogue" },
   { "transfer", px_cmd_transfer, "copy, stat, checksum or remove one PFN with the agents' backends" },
   { "demo", px_cmd_demo, "run a few sites on this machine moving real files" },
   { "lfn2pfn", px_cmd_lfn2pfn, "map logical file names to physical ones with a storage.xml" },

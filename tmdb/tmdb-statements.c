@@ -158,6 +158,21 @@ static const PxTmdbStatement statements[] = {
     "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
     "SELECT count(*) FROM u" },
+  { "verify_at_rest_claim",
+    "SELECT r.file, f.lfn, f.bytes, f.checksum FROM replicas r JOIN files f ON f.id = r.file "
+    "WHERE r.node = $1 AND r.state = 'ok' AND r.verified < now() - make_interval(secs => $2::int) "
+    "ORDER BY r.verified LIMIT $3" },
+  { "verify_at_rest_report",
+    "WITH r AS (SELECT * FROM unnest($2::bigint[], $3::boolean[], $4::text[]) AS r(file, good, log)), "
+    "g AS (UPDATE replicas p SET verified = now() FROM r WHERE p.node = $1 AND p.file = r.file AND r.good "
+    "  RETURNING 1), "
+    "b AS (UPDATE replicas p SET state = 'bad', verified = now() FROM r WHERE p.node = $1 AND p.file = r.file "
+    "  AND NOT r.good RETURNING p.file), "
+    "q AS (UPDATE requests q SET state = 'new', reason = 'the replica here failed its check at rest', "
+    "  updated = now() FROM b WHERE q.file = b.file AND q.node = $1 RETURNING 1), "
+    "e AS (INSERT INTO errors (file, to_node, reason, log) SELECT file, $1, 'at-rest', log FROM r WHERE NOT good), "
+    "n AS (SELECT pg_notify('phedex_node_' || $1, 'at-rest') FROM b LIMIT 1) "
+    "SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM b), (SELECT count(*) FROM q), (SELECT count(*) FROM n)" },
   { "publish_claim",
     "UPDATE tasks t SET claimed_by = $2, claimed_at = now() WHERE t.id IN ("
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
@@ -191,6 +206,9 @@ static const PxTmdbStatement statements[] = {
     "DELETE FROM replicas r USING d WHERE r.node = $1 AND r.file = d.file" },
 
   /* ---- catalogue ---- */
+  { "catalog_node", "SELECT id, tfc FROM nodes WHERE name = $1" },
+  { "catalog_lfns",
+    "SELECT f.lfn FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = $1 AND r.state = 'ok' ORDER BY f.lfn" },
   { "inject_conflicts",
     "SELECT i.lfn, f.bytes, f.checksum, i.bytes, i.checksum, b.name, i.block FROM px_inject i "
     "JOIN files f ON f.lfn = i.lfn JOIN blocks b ON b.id = f.block "

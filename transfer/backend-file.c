@@ -94,6 +94,7 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
   res->bytes = 0;
   gboolean ok = TRUE;
   gboolean corrupted = FALSE;
+  gint64 deadline = req->timeout > 0 ? g_get_monotonic_time () + (gint64) (req->timeout * G_USEC_PER_SEC) : 0;
   for (;;)
     {
       if (req->cancelled && req->cancelled ())
@@ -102,6 +103,16 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
           ok = FALSE;
           break;
         }
+      if (deadline && g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT,
+                       "copy to '%s' timed out after %.0f s with %" G_GUINT64_FORMAT " bytes written", dst,
+                       req->timeout, res->bytes);
+          ok = FALSE;
+          break;
+        }
+      if (req->progress)
+        req->progress (res->bytes, req->progress_data);
       ssize_t n;
       if (in >= 0)
         {

@@ -94,6 +94,12 @@ null_copy (const PxTransferRequest *req, PxTransferResult *res, GError **error)
           g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_CANCELLED, "null: copy to '%s' cancelled", dst);
           return FALSE;
         }
+      if (req->timeout > 0 && waited >= req->timeout)
+        {
+          g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT,
+                       "null: copy to '%s' timed out after %.1f s (timeout %.1f s)", dst, waited, req->timeout);
+          return FALSE;
+        }
       g_usleep (50000);
     }
   if (req->attempt <= u.fail)
