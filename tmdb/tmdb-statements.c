@@ -70,8 +70,8 @@ static const PxTmdbStatement statements[] = {
     "  JOIN nodes sn ON sn.id = r.node AND sn.tfc IS NOT NULL "
     "  WHERE q.node = $1 AND q.state IN ('new', 'no_source') "
     "  ORDER BY q.file, l.distance, r.node), "
-    "ins AS (INSERT INTO tasks (file, from_node, to_node, priority, is_custodial) "
-    "  SELECT file, src, node, priority, is_custodial FROM cand ON CONFLICT DO NOTHING RETURNING file), "
+    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial) "
+    "  SELECT file, src, node, node, priority, is_custodial FROM cand ON CONFLICT DO NOTHING RETURNING file), "
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, updated = now() FROM cand "
     "  WHERE q.file = cand.file AND q.node = $1 RETURNING 1) "
     "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)" },
@@ -295,6 +295,9 @@ px_tmdb_statement_lookup (const char *name)
   for (gsize i = 0; i < G_N_ELEMENTS (statements); i++)
     if (strcmp (statements[i].name, name) == 0)
       return &statements[i];
+  for (const PxTmdbStatement *s = px_tmdb_report_statements; s->name; s++)
+    if (strcmp (s->name, name) == 0)
+      return s;
   g_critical ("no TMDB statement '%s'", name);
   return NULL;
 }

@@ -75,3 +75,6 @@ typedef struct
   const char *sql;
 } PxTmdbStatement;
 const PxTmdbStatement *px_tmdb_statement_lookup (const char *name);
+/* The read-only reports of the CLI and status page (tmdb/tmdb-statements-report.c),
+ * ended by { NULL }. */
+extern const PxTmdbStatement px_tmdb_report_statements[];
