@@ -136,7 +136,8 @@ test_expect_success 'four download agents claiming at one node never share a tas
 	wait_for 60 "test \"\$(sql \"select count(*) from replicas r join files f on f.id = r.file where f.lfn like '"'%Claims%'"'\")\" = 600" &&
 	kill -TERM $(cat extra.pids) &&
 	test "$(sql "select count(*) from tasks t join files f on f.id = t.file where f.lfn like '"'%Claims%'"' and f.lfn not like '"'%/0007.root'"' and t.attempts <> 1")" = 0 &&
-	test "$(sql "select count(*) from tasks t join files f on f.id = t.file where f.lfn like '"'%Claims%'"'")" = 300 &&
+	test "$(sql "select count(*) from tasks t join files f on f.id = t.file where f.lfn like '"'%Claims%'"' and t.state = '"'done'"'")" = 300 &&
+	test "$(sql "select count(*) from tasks t join files f on f.id = t.file where f.lfn like '"'%Claims%'"' and t.state <> '"'done'"' and f.lfn not like '"'%/0007.root'"'")" = 0 &&
 	test $(grep -l "batch of" "$W"/sites/T2_IT_Dest/log/extra-*.log | wc -l) -ge 1
 '
 

@@ -47,10 +47,12 @@ static const PxTmdbStatement statements[] = {
     "JOIN nodes t ON t.id = l.to_node ORDER BY f.name, t.name" },
 
   /* ---- agents ---- */
+  /* A new download agent can open paths: routers hear it on phedex_topology. */
   { "agent_register",
-    "INSERT INTO agents (node, agent, host, pid) SELECT id, $2, $3, $4 FROM nodes WHERE name = $1 "
-    "ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), stopped = NULL "
-    "RETURNING id, node" },
+    "WITH a AS (INSERT INTO agents (node, agent, host, pid) SELECT id, $2, $3, $4 FROM nodes WHERE name = $1 "
+    "  ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), stopped = NULL "
+    "  RETURNING id, node) "
+    "SELECT id, node, pg_notify('phedex_topology', 'agent') FROM a" },
   { "agent_heartbeat", "UPDATE agents SET heartbeat = now() WHERE id = $1" },
   { "agent_stopped", "UPDATE agents SET stopped = now() WHERE id = $1" },
 
@@ -62,41 +64,129 @@ static const PxTmdbStatement statements[] = {
     "WHERE s.node = $1 AND (s.suspended_until IS NULL OR s.suspended_until <= now()) "
     "AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = s.node AND r.state = 'ok') "
     "ON CONFLICT (file, node) DO NOTHING" },
+  /* Every active link with what its cost is made of; the router runs
+   * Dijkstra over it.  $1: seconds of heartbeat silence after which an agent
+   * counts as dead. */
+  { "router_graph",
+    "SELECT l.from_node, l.to_node, l.distance, l.nominal_rate, coalesce(h.done_bytes, 0), coalesce(h.done_files, 0), "
+    "  coalesce(h.fail_files, 0), coalesce(h.span, 0), coalesce(q.bytes, 0), "
+    "  EXISTS (SELECT 1 FROM agents a WHERE a.node = l.to_node AND a.agent = 'download' AND a.stopped IS NULL "
+    "    AND a.heartbeat > now() - make_interval(secs => $1::int)), "
+    "  sn.tfc IS NOT NULL "
+    "FROM links l JOIN nodes sn ON sn.id = l.from_node "
+    "LEFT JOIN (SELECT from_node, to_node, sum(done_bytes) AS done_bytes, sum(done_files) AS done_files, "
+    "    sum(fail_files + expire_files) AS fail_files, "
+    "    extract(epoch FROM now() - min(time_bin))::float8 AS span FROM link_history "
+    "  WHERE time_bin > now() - interval '1 hour' GROUP BY from_node, to_node) h "
+    "  ON h.from_node = l.from_node AND h.to_node = l.to_node "
+    "LEFT JOIN (SELECT t.from_node, t.to_node, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
+    "  WHERE t.state IN ('queued', 'active') GROUP BY t.from_node, t.to_node) q "
+    "  ON q.from_node = l.from_node AND q.to_node = l.to_node "
+    "WHERE l.active" },
+  /* Route a batch of this node's pending requests ($6 per priority, oldest
+   * first) within each priority's window of $7 open bytes: the cheapest
+   * source by the router's costs ($2 node, $3 cost to here, $4 next hop, $5
+   * path), first hop queued as a task for this node. */
   { "router_route",
-    "WITH cand AS ("
-    "  SELECT DISTINCT ON (q.file) q.file, q.node, r.node AS src, q.priority, q.is_custodial FROM requests q "
-    "  JOIN replicas r ON r.file = q.file AND r.state = 'ok' AND r.node <> q.node "
-    "  JOIN links l ON l.from_node = r.node AND l.to_node = q.node AND l.active "
-    "  JOIN nodes sn ON sn.id = r.node AND sn.tfc IS NOT NULL "
-    "  WHERE q.node = $1 AND q.state IN ('new', 'no_source') "
-    "  ORDER BY q.file, l.distance, r.node), "
-    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial) "
-    "  SELECT file, src, node, node, priority, is_custodial FROM cand ON CONFLICT DO NOTHING RETURNING file), "
-    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, updated = now() FROM cand "
-    "  WHERE q.file = cand.file AND q.node = $1 RETURNING 1) "
-    "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)" },
-  { "router_no_source",
-    "UPDATE requests q SET state = 'no_source', updated = now(), reason = CASE "
-    "  WHEN NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file AND r.state = 'ok') "
-    "    THEN 'no replica of the file exists anywhere' "
-    "  WHEN NOT EXISTS (SELECT 1 FROM replicas r JOIN links l ON l.from_node = r.node AND l.to_node = q.node "
-    "    AND l.active WHERE r.file = q.file AND r.state = 'ok') "
-    "    THEN 'no active link to this node from a node holding the file' "
-    "  ELSE 'the nodes holding the file have not uploaded a storage.xml (are their agents running?)' END "
-    "WHERE q.node = $1 AND q.state = 'new'" },
+    "WITH g AS (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
+    "open AS (SELECT t.priority, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
+    "  WHERE t.for_node = $1 AND t.state IN ('queued', 'active', 'transferred', 'verified') GROUP BY t.priority), "
+    "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, "
+    "    sum(f.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
+    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT * FROM requests q WHERE q.node = $1 "
+    "    AND q.priority = pr.p AND q.state IN ('new', 'no_source', 'no_path') AND q.next_try <= now() "
+    "    AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = q.subscription AND s.suspended_until > now()) "
+    "    ORDER BY q.created, q.file LIMIT $6) q JOIN files f ON f.id = q.file), "
+    "admit AS (SELECT p.* FROM pending p LEFT JOIN open o ON o.priority = p.priority "
+    "  WHERE coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
+    "cand AS (SELECT DISTINCT ON (p.file) p.file, r.node AS src, g.next, g.path, p.priority, p.is_custodial, "
+    "    p.attempts FROM admit p JOIN replicas r ON r.file = p.file AND r.state = 'ok' AND r.node <> $1 "
+    "  JOIN g ON g.node = r.node ORDER BY p.file, g.cost, r.node), "
+    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
+    "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand ON CONFLICT DO NOTHING RETURNING file), "
+    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = c.path::int[], updated = now() "
+    "  FROM cand c WHERE q.file = c.file AND q.node = $1 AND c.file IN (SELECT file FROM ins) RETURNING 1), "
+    "miss AS (UPDATE requests q SET updated = now(), next_try = now() + make_interval(secs => $8::int), "
+    "    state = CASE WHEN h.holders IS NULL THEN 'no_source' ELSE 'no_path' END, "
+    "    reason = CASE WHEN h.holders IS NULL THEN 'no replica of the file exists anywhere' "
+    "      ELSE 'no usable path from ' || h.holders || ' (links inactive, download agents not running, or no "
+    "storage.xml uploaded)' END "
+    "  FROM admit p LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
+    "    JOIN nodes n ON n.id = r.node WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1) h ON true "
+    "  WHERE q.file = p.file AND q.node = $1 AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.file = p.file) "
+    "  RETURNING q.state) "
+    "SELECT (SELECT count(*) FROM pending), (SELECT count(*) FROM ins), "
+    "  (SELECT count(*) FROM miss WHERE state = 'no_source'), (SELECT count(*) FROM miss WHERE state = 'no_path'), "
+    "  (SELECT count(*) FROM pending) - (SELECT count(*) FROM admit)" },
+  /* Requests waiting for a source or path: now, if their file has a new
+   * replica or the topology changed (a link, a storage.xml, an agent). */
+  { "router_recheck",
+    "WITH t AS (SELECT greatest((SELECT max(tfc_updated) FROM nodes), (SELECT max(created) FROM links), "
+    "  (SELECT max(started) FROM agents WHERE agent = 'download')) AS changed) "
+    "UPDATE requests q SET next_try = now() FROM t WHERE q.node = $1 AND q.state IN ('no_source', 'no_path') "
+    "AND q.next_try > now() AND (t.changed >= q.updated OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file "
+    "  AND r.state = 'ok' AND r.node <> q.node AND greatest(r.created, r.verified) >= q.updated))" },
+  /* Queued hops older than $5 seconds expire; requests whose hop failed cool
+   * off (back-off doubling from $2 up to $3 seconds, the longest at once
+   * after a permanent error) and are routed again, or give up after $4. */
   { "router_retry",
-    "WITH q AS (UPDATE tasks t SET state = 'queued', "
-    "    next_try = now() + CASE WHEN (SELECT e.permanent FROM errors e WHERE e.task = t.id ORDER BY e.id DESC "
-    "      LIMIT 1) THEN $3::int ELSE least($3::int, $2::int * 2 ^ greatest(t.attempts - 1, 0)) END "
-    "      * interval '1 second' "
-    "  FROM requests r WHERE r.file = t.file AND r.node = t.to_node AND r.state = 'routed' "
-    "  AND t.to_node = $1 AND t.state = 'failed' AND t.attempts < $4 RETURNING t.id), "
-    "g AS (UPDATE requests r SET state = 'gave_up', updated = now(), reason = 'gave up after ' || t.attempts "
-    "    || ' attempts; last error: ' || coalesce((SELECT e.log FROM errors e WHERE e.task = t.id "
-    "    ORDER BY e.id DESC LIMIT 1), 'none') "
-    "  FROM tasks t WHERE t.to_node = $1 AND t.state = 'failed' AND t.attempts >= $4 "
-    "  AND r.file = t.file AND r.node = t.to_node AND r.state = 'routed' RETURNING 1) "
-    "SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM g)" },
+    "WITH x AS (UPDATE tasks t SET state = 'failed' FROM files f WHERE f.id = t.file AND t.for_node = $1 "
+    "    AND t.state = 'queued' AND t.created < now() - make_interval(secs => $5::int) "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes), "
+    "xe AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) SELECT id, file, from_node, to_node, "
+    "  'expired', 'queued for longer than ' || $5 || ' s; routed again' FROM x), "
+    "xh AS (INSERT INTO link_history AS h (time_bin, from_node, to_node, expire_files, expire_bytes) "
+    "  SELECT px_bin(now()), from_node, to_node, count(*), sum(bytes) FROM x GROUP BY from_node, to_node "
+    "  ON CONFLICT (time_bin, from_node, to_node) DO UPDATE SET expire_files = h.expire_files + excluded.expire_files, "
+    "  expire_bytes = h.expire_bytes + excluded.expire_bytes), "
+    "r AS (SELECT q.file, q.attempts, e.log, coalesce(e.permanent, false) AS permanent FROM requests q "
+    "  LEFT JOIN LATERAL (SELECT e.log, e.permanent FROM errors e WHERE e.file = q.file ORDER BY e.id DESC LIMIT 1) e "
+    "  ON true WHERE q.node = $1 AND q.state = 'retry'), "
+    "u AS (UPDATE requests q SET updated = now(), "
+    "    state = CASE WHEN r.attempts >= $4 THEN 'gave_up' ELSE 'new' END, "
+    "    next_try = now() + CASE WHEN r.permanent THEN $3::int "
+    "      ELSE least($3::int, $2::int * 2 ^ greatest(r.attempts - 1, 0)) END * interval '1 second', "
+    "    reason = CASE WHEN r.attempts >= $4 THEN 'gave up after ' || r.attempts || ' attempts; last error: ' "
+    "      ELSE 'cooling off after ' || r.attempts || ' failed attempts; last error: ' END || coalesce(r.log, 'none') "
+    "  FROM r WHERE q.file = r.file AND q.node = $1 RETURNING q.state) "
+    "SELECT (SELECT count(*) FROM u WHERE state = 'new'), (SELECT count(*) FROM u WHERE state = 'gave_up'), "
+    "  (SELECT count(*) FROM x)" },
+  /* When the router should look again: the earliest cool-off ending. */
+  { "router_next_try",
+    "SELECT extract(epoch FROM min(next_try) - now()) FROM requests WHERE node = $1 "
+    "AND state IN ('new', 'no_source', 'no_path')" },
+  /* Subscriptions of this node: mark complete; carry out moves (delete the
+   * other copies once every file is here, except where another subscription
+   * wants them); clean transit copies made for this node's requests. */
+  { "router_subscriptions",
+    "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
+    "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
+    "    AND EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
+    "  RETURNING s.id), "
+    "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
+    "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
+    "md AS (INSERT INTO deletions (file, node) SELECT r.file, r.node FROM m JOIN blocks b ON b.dataset = m.dataset "
+    "    OR b.id = m.block JOIN files f ON f.block = b.id JOIN replicas r ON r.file = f.id AND r.node <> $1 "
+    "  WHERE EXISTS (SELECT 1 FROM replicas h WHERE h.file = f.id AND h.node = $1 AND h.state = 'ok') "
+    "    AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
+    "      WHERE o.node = r.node AND ob.id = b.id) "
+    "  ON CONFLICT DO NOTHING RETURNING 1), "
+    "tr AS (INSERT INTO deletions (file, node) SELECT DISTINCT t.file, t.to_node FROM tasks t "
+    "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
+    "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
+    "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
+    "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
+    "  ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM m), (SELECT count(*) FROM md), (SELECT count(*) FROM tr)" },
+  /* The link's queue as this node's router sees it, into the current bin. */
+  { "router_history",
+    "INSERT INTO link_history AS h (time_bin, from_node, to_node, queued_files, queued_bytes, active_files) "
+    "SELECT px_bin(now()), t.from_node, t.to_node, count(*) FILTER (WHERE t.state = 'queued'), "
+    "  coalesce(sum(f.bytes) FILTER (WHERE t.state = 'queued'), 0), count(*) FILTER (WHERE t.state = 'active') "
+    "FROM tasks t JOIN files f ON f.id = t.file WHERE t.to_node = $1 AND t.state IN ('queued', 'active') "
+    "GROUP BY t.from_node, t.to_node "
+    "ON CONFLICT (time_bin, from_node, to_node) DO UPDATE SET queued_files = excluded.queued_files, "
+    "  queued_bytes = excluded.queued_bytes, active_files = excluded.active_files" },
 
   /* ---- download ---- */
   { "download_release_stale",
@@ -182,12 +272,15 @@ static const PxTmdbStatement statements[] = {
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
     "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'verified' AND t.claimed_by = $4 "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.log, "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, f.bytes, r.state, r.log, "
     "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed), "
     "rep AS (INSERT INTO replicas (file, node) SELECT file, to_node FROM u WHERE state = 'done' "
     "  ON CONFLICT (file, node) DO UPDATE SET state = 'ok', verified = now()), "
     "req AS (UPDATE requests q SET state = 'done', updated = now(), reason = NULL FROM u "
     "  WHERE u.state = 'done' AND q.file = u.file AND q.node = u.to_node), "
+    "hop AS (UPDATE requests q SET state = 'new', next_try = now(), updated = now(), reason = NULL FROM u "
+    "  WHERE u.state = 'done' AND u.for_node <> u.to_node AND q.file = u.file AND q.node = u.for_node "
+    "  AND q.state = 'routed'), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
