@@ -337,7 +337,144 @@ static const PxTmdbStatement statements[] = {
     "ON CONFLICT (dataset, node) WHERE dataset IS NOT NULL DO UPDATE SET priority = excluded.priority, "
     "  is_move = excluded.is_move, is_custodial = excluded.is_custodial, user_group = excluded.user_group "
     "RETURNING id, (SELECT count(*) FROM files f JOIN blocks b ON b.id = f.block WHERE b.dataset = subscriptions.dataset)" },
+  { "subscribe_block",
+    "INSERT INTO subscriptions (block, node, priority, is_move, is_custodial, user_group) "
+    "SELECT b.id, n.id, $3, $4, $5, $6 FROM blocks b, nodes n WHERE b.name = $1 AND n.name = $2 "
+    "ON CONFLICT (block, node) WHERE block IS NOT NULL DO UPDATE SET priority = excluded.priority, "
+    "  is_move = excluded.is_move, is_custodial = excluded.is_custodial, user_group = excluded.user_group "
+    "RETURNING id, (SELECT count(*) FROM files f WHERE f.block = subscriptions.block)" },
+  /* $1 node, $2 dataset or '', $3 block or '': the subscriptions named. */
+  { "sub_find",
+    "SELECT s.id, s.suspended_until::text FROM subscriptions s JOIN nodes n ON n.id = s.node "
+    "WHERE n.name = $1 AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) "
+    "  OR s.block = (SELECT id FROM blocks WHERE name = $3))" },
+  /* Drop the subscription, its pending requests (unless another subscription
+   * of the node wants the file) and their queued hops; active copies finish. */
+  { "sub_unsubscribe",
+    "WITH s AS (DELETE FROM subscriptions s USING nodes n WHERE n.id = s.node AND n.name = $1 "
+    "    AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3)) "
+    "  RETURNING s.id, s.node), "
+    "q AS (DELETE FROM requests q USING s WHERE q.subscription = s.id AND q.node = s.node AND q.state <> 'done' "
+    "  AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
+    "    JOIN files f ON f.block = ob.id WHERE o.node = s.node AND o.id <> s.id AND f.id = q.file) "
+    "  RETURNING q.file, q.node), "
+    "t AS (DELETE FROM tasks t USING q WHERE t.file = q.file AND t.for_node = q.node AND t.state = 'queued' RETURNING 1) "
+    "SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM q), (SELECT count(*) FROM t)" },
+  { "sub_suspend",
+    "UPDATE subscriptions s SET suspended_until = $4::timestamptz FROM nodes n WHERE n.id = s.node AND n.name = $1 "
+    "AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3)) "
+    "RETURNING s.id, s.suspended_until::text" },
+  { "sub_resume",
+    "UPDATE subscriptions s SET suspended_until = NULL FROM nodes n WHERE n.id = s.node AND n.name = $1 "
+    "AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3)) "
+    "RETURNING s.id" },
+  /* Before deleting the replicas of a dataset or block at a node: how many,
+   * how many are the last good copy anywhere (with an example), and whether
+   * a dataset subscription of the node covers a block asked for. */
+  { "delete_check",
+    "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas o WHERE o.file = r.file "
+    "    AND o.node <> r.node AND o.state = 'ok')), "
+    "  min(f.lfn) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas o WHERE o.file = r.file AND o.node <> r.node "
+    "    AND o.state = 'ok')), "
+    "  (SELECT d.name FROM subscriptions s JOIN datasets d ON d.id = s.dataset JOIN blocks bb ON bb.dataset = d.id "
+    "    WHERE s.node = (SELECT id FROM nodes WHERE name = $1) AND bb.name = $3 LIMIT 1) "
+    "FROM replicas r JOIN files f ON f.id = r.file JOIN blocks b ON b.id = f.block "
+    "WHERE r.node = (SELECT id FROM nodes WHERE name = $1) AND (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3)" },
+  /* Queue the deletions for the node's delete agent and drop the node's
+   * subscription to the same data (else it would be fetched again). */
+  { "delete_request",
+    "WITH n AS (SELECT id FROM nodes WHERE name = $1), "
+    "s AS (DELETE FROM subscriptions s USING n WHERE s.node = n.id "
+    "  AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3) "
+    "    OR s.block IN (SELECT id FROM blocks WHERE dataset = (SELECT id FROM datasets WHERE name = $2))) RETURNING s.id), "
+    "q AS (DELETE FROM requests q USING n, files f, blocks b WHERE q.node = n.id AND f.id = q.file AND b.id = f.block "
+    "  AND (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3) AND q.state <> 'done' RETURNING 1), "
+    "d AS (INSERT INTO deletions (file, node, force) SELECT r.file, r.node, $4::boolean FROM replicas r, n, files f, "
+    "  blocks b WHERE r.node = n.id AND f.id = r.file AND b.id = f.block AND (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3) "
+    "  ON CONFLICT (file, node) DO UPDATE SET force = excluded.force RETURNING 1) "
+    "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM s), (SELECT count(*) FROM q)" },
+  /* subscribe --dry-run: the target's files not yet at $1, grouped by the
+   * source and path the router would choose now ($4.. as router_route). */
+  { "dryrun",
+    "WITH g AS (SELECT * FROM unnest($4::int[], $5::float8[], $6::text[], $7::float8[], $8::float8[]) "
+    "    AS g(node, cost, path, rate, latency)), "
+    "t AS (SELECT f.id, f.bytes FROM files f JOIN blocks b ON b.id = f.block WHERE (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3) "
+    "  AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = $1 AND r.state = 'ok')), "
+    "c AS (SELECT DISTINCT ON (t.id) t.id, t.bytes, g.node, g.path, g.rate, g.latency FROM t "
+    "  LEFT JOIN replicas r ON r.file = t.id AND r.state = 'ok' LEFT JOIN g ON g.node = r.node "
+    "  ORDER BY t.id, g.cost NULLS LAST) "
+    "SELECT (SELECT string_agg(n.name, ' -> ' ORDER BY x.i) FROM unnest(c.path::int[]) WITH ORDINALITY AS x(id, i) "
+    "    JOIN nodes n ON n.id = x.id), count(*), sum(c.bytes), min(c.rate), min(c.latency), "
+    "  count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = c.id AND r.state = 'ok')) "
+    "FROM c GROUP BY c.path ORDER BY 1 NULLS LAST" },
+  /* phedex why: for each file of the target ($2 dataset, $3 block or $4
+   * LFN) without a good replica at node $1, why not — first reason that
+   * applies.  $5: heartbeat silence (s) after which an agent is dead. */
+  { "why",
+    "WITH n AS (SELECT id FROM nodes WHERE name = $1), "
+    "f AS (SELECT f.id, f.lfn, f.bytes, b.id AS block, b.dataset FROM files f JOIN blocks b ON b.id = f.block, n "
+    "  WHERE (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3 OR f.lfn = $4) "
+    "  AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = n.id AND r.state = 'ok')), "
+    "x AS (SELECT f.*, n.id AS node, q.state AS qstate, q.reason, q.attempts, q.next_try, q.priority, q.path, "
+    "    s.id AS sub, s.suspended_until, t.id AS tid, t.state AS tstate, t.from_node, t.to_node, t.priority AS tprio, "
+    "    coalesce(t.active_at, t.created) AS since, coalesce(t.transferred_at, t.verified_at) AS copied "
+    "  FROM f CROSS JOIN n LEFT JOIN requests q ON q.file = f.id AND q.node = n.id "
+    "  LEFT JOIN LATERAL (SELECT s.id, s.suspended_until FROM subscriptions s WHERE s.node = n.id "
+    "    AND (s.dataset = f.dataset OR s.block = f.block) ORDER BY s.suspended_until NULLS FIRST LIMIT 1) s ON true "
+    "  LEFT JOIN LATERAL (SELECT * FROM tasks t WHERE t.file = f.id AND t.for_node = n.id "
+    "    AND t.state NOT IN ('done', 'failed') ORDER BY t.id DESC LIMIT 1) t ON true), "
+    "ahead AS (SELECT t.id, sum(fb.bytes) OVER (PARTITION BY t.from_node, t.to_node ORDER BY t.priority, t.id) "
+    "    - fb.bytes AS bytes FROM tasks t JOIN files fb ON fb.id = t.file WHERE t.state = 'queued' "
+    "    AND (t.from_node, t.to_node) IN (SELECT from_node, to_node FROM x WHERE tstate = 'queued')), "
+    "y AS (SELECT x.*, fn.name AS from_name, tn.name AS to_name, a.bytes AS ahead, "
+    "    (SELECT l.active FROM links l WHERE l.from_node = x.from_node AND l.to_node = x.to_node) AS link_active, "
+    "    EXISTS (SELECT 1 FROM agents g WHERE g.node = x.to_node AND g.agent = 'download' AND g.stopped IS NULL "
+    "      AND g.heartbeat > now() - make_interval(secs => $5::int)) AS dl_alive, "
+    "    EXISTS (SELECT 1 FROM agents g WHERE g.node = x.node AND g.agent = 'router' AND g.stopped IS NULL "
+    "      AND g.heartbeat > now() - make_interval(secs => $5::int)) AS router_alive, "
+    "    (SELECT coalesce(sum(fo.bytes), 0) FROM tasks o JOIN files fo ON fo.id = o.file WHERE o.for_node = x.node "
+    "      AND o.state IN ('queued', 'active', 'transferred', 'verified') AND o.priority < x.priority) AS higher, "
+    "    (SELECT count(*) FROM unnest(x.path)) AS hops "
+    "  FROM x LEFT JOIN nodes fn ON fn.id = x.from_node LEFT JOIN nodes tn ON tn.id = x.to_node "
+    "  LEFT JOIN ahead a ON a.id = x.tid) "
+    "SELECT lfn, code, text FROM (SELECT CASE "
+    "  WHEN qstate IS NULL AND sub IS NULL THEN 'not_subscribed' "
+    "  WHEN suspended_until > now() THEN 'suspended' "
+    "  WHEN qstate = 'no_source' THEN 'no_source' "
+    "  WHEN qstate = 'no_path' THEN 'no_path' "
+    "  WHEN qstate = 'gave_up' THEN 'gave_up' "
+    "  WHEN tstate = 'active' THEN 'in_transfer' "
+    "  WHEN tstate IN ('transferred', 'verified') THEN 'verifying' "
+    "  WHEN tstate = 'queued' AND NOT (link_active AND dl_alive) THEN 'link_down' "
+    "  WHEN tstate = 'queued' THEN 'queued' "
+    "  WHEN qstate IN ('new', 'retry') AND attempts > 0 THEN 'cooling_off' "
+    "  WHEN NOT router_alive THEN 'router_down' "
+    "  WHEN higher > 0 THEN 'behind_higher_priority' "
+    "  ELSE 'waiting_router' END AS code, y.* FROM y) z "
+    "CROSS JOIN LATERAL (SELECT CASE code "
+    "  WHEN 'not_subscribed' THEN 'no subscription of ' || $1 || ' covers this file' "
+    "  WHEN 'suspended' THEN 'its subscription is suspended until ' || "
+    "    CASE WHEN suspended_until = 'infinity' THEN 'resumed' ELSE suspended_until::text END "
+    "  WHEN 'no_source' THEN 'no source replica: no node holds a good copy of the file' "
+    "  WHEN 'no_path' THEN coalesce(reason, 'no usable path') "
+    "  WHEN 'gave_up' THEN coalesce(reason, 'gave up') "
+    "  WHEN 'in_transfer' THEN 'in transfer ' || from_name || ' -> ' || to_name || ' since ' || "
+    "    to_char(since, 'YYYY-MM-DD HH24:MI:SS') || ' (attempt ' || (attempts + 1) || ')' "
+    "  WHEN 'verifying' THEN 'copied ' || from_name || ' -> ' || to_name || ', being verified and published' "
+    "  WHEN 'link_down' THEN 'queued on ' || from_name || ' -> ' || to_name || ', but ' || CASE WHEN NOT link_active "
+    "    THEN 'the link is down' ELSE 'no download agent is running at ' || to_name END "
+    "  WHEN 'queued' THEN 'queued on ' || from_name || ' -> ' || to_name || CASE WHEN to_name <> $1 THEN "
+    "    ' (hop 1 of ' || (hops - 1) || ')' ELSE '' END || ' behind ' || pg_size_pretty(coalesce(ahead, 0)) "
+    "    || ' of queued transfers' "
+    "  WHEN 'cooling_off' THEN 'cooling off after ' || attempts || ' failed attempts until ' || "
+    "    to_char(next_try, 'YYYY-MM-DD HH24:MI:SS') || '; ' || coalesce(reason, '') "
+    "  WHEN 'router_down' THEN 'waiting to be routed, but no router agent is running at ' || $1 "
+    "  WHEN 'behind_higher_priority' THEN 'waiting behind ' || pg_size_pretty(higher) || "
+    "    ' of higher-priority transfers to ' || $1 || ' (priority window)' "
+    "  ELSE 'waiting to be routed (the router at ' || $1 || ' is running)' END AS text) w "
+    "ORDER BY code, lfn" },
   { "dataset_id", "SELECT id FROM datasets WHERE name = $1" },
+  { "block_id", "SELECT id FROM blocks WHERE name = $1" },
   { "replicas_dataset",
     "SELECT f.lfn, f.bytes, f.checksum, b.name, n.name, r.state, r.verified::text FROM datasets d "
     "JOIN blocks b ON b.dataset = d.id JOIN files f ON f.block = b.id "
