@@ -10,6 +10,35 @@
 #include "transfer/transfer.h"
 #include "common/px-checksum.h"
 #include <string.h>
+#include <unistd.h>
+
+/* Progress on a terminal (stderr), at most five updates a second: a million
+ * files take a while to check and load. */
+static void
+progress (const char *phase, guint done, guint total)
+{
+  static gint64 last;
+  static int tty = -1;
+  if (tty < 0)
+    tty = isatty (STDERR_FILENO);
+  gint64 now = g_get_monotonic_time ();
+  if (!tty || (done < total && now - last < 200000))
+    return;
+  last = now;
+  if (total)
+    fprintf (stderr, "\rphedex inject: %s %u/%u files (%.0f%%)\033[K", phase, done, total, 100.0 * done / total);
+  else
+    fprintf (stderr, "\rphedex inject: %s\033[K", phase);
+  if (done == total && total)
+    fputc ('\n', stderr);
+}
+
+static void
+progress_end (void)
+{
+  if (isatty (STDERR_FILENO))
+    fputs ("\r\033[K", stderr);
+}
 
 typedef struct
 {
@@ -210,6 +239,7 @@ check_present (const char *node, const char *tfc_text, const char *tfc_path, con
                          g_array_index (in->sizes, guint64, i));
       if (e && ++nbad <= 5)
         g_string_append_printf (bad, "\n  %s: %s", lfn, e->message);
+      progress ("checking", i + 1, in->lfns->len);
     }
   if (nbad)
     {
@@ -283,6 +313,7 @@ inject (const char *db, const char *node, const char *tfc, gboolean no_check, gb
       if (!check_present (node, px_rows_get (t, 0, 2), tfc, in, error))
         return PX_EXIT_FAILURE;
     }
+  progress ("loading into the TMDB and checking for conflicts...", 0, 0);
   if (!px_tmdb_begin (tmdb, error)
       || !px_tmdb_exec_sql (tmdb, "CREATE TEMP TABLE px_inject (dataset text, dataset_open boolean, dbs text, "
                                   "block text, block_open boolean, lfn text, bytes bigint, checksum text)", error)
@@ -294,6 +325,7 @@ inject (const char *db, const char *node, const char *tfc, gboolean no_check, gb
       px_tmdb_rollback (tmdb);
       return PX_EXIT_FAILURE;
     }
+  progress ("applying...", 0, 0);
   g_autoptr(PxRows) applied = px_tmdb_exec (tmdb, "inject_apply", 0, NULL, error);
   g_autoptr(PxRows) reps = applied ? px_tmdb_run (tmdb, "inject_replicas", error, px_rows_get (nid, 0, 0)) : NULL;
   g_autoptr(PxRows) counts = reps ? px_tmdb_exec (tmdb, "inject_block_counts", 0, NULL, error) : NULL;
@@ -302,6 +334,7 @@ inject (const char *db, const char *node, const char *tfc, gboolean no_check, gb
       px_tmdb_rollback (tmdb);
       return PX_EXIT_FAILURE;
     }
+  progress_end ();
   g_autofree char *b = px_cli_bytes (px_rows_get_int (applied, 0, 1));
   if (json)
     printf ("{\"node\": \"%s\", \"files_in_input\": %u, \"new_files\": %s, \"new_bytes\": %s, \"blocks\": %s, "
@@ -337,6 +370,8 @@ px_cmd_inject (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   Input in = { g_string_new (NULL), 0, g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (guint64)) };
   int status = inject (db, node, tfc, no_check, json, argv[1], &in, &error);
+  if (status != PX_EXIT_OK)
+    progress_end ();
   if (status != PX_EXIT_OK && error)
     px_cli_error ("inject", "%s; nothing injected", error->message);
   g_string_free (in.copy, TRUE);
