@@ -32,6 +32,8 @@ int px_cmd_pfn2lfn (int argc, char **argv);
 PxTmdb *px_cli_connect (const char *name, const char *db, gboolean any_schema);
 /* "1.2 GB" */
 char *px_cli_bytes (gint64 bytes);
+/* TRUE if NODE is NULL or a node; else print "unknown node 'NODE'" for CMD (cli/cmd-nodes.c). */
+gboolean px_cli_known_node (const char *cmd, PxTmdb *tmdb, const char *node);
 
 int px_cmd_db (int argc, char **argv);
 int px_cmd_node (int argc, char **argv);
@@ -44,6 +46,10 @@ int px_cmd_resume (int argc, char **argv);
 int px_cmd_delete (int argc, char **argv);
 int px_cmd_why (int argc, char **argv);
 int px_cmd_replicas (int argc, char **argv);
+int px_cmd_nodes (int argc, char **argv);
+int px_cmd_links (int argc, char **argv);
+int px_cmd_queue (int argc, char **argv);
+int px_cmd_errors (int argc, char **argv);
 int px_cmd_status (int argc, char **argv);
 int px_cmd_demo (int argc, char **argv);
 int px_cmd_checksum (int argc, char **argv);

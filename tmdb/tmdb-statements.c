@@ -162,6 +162,9 @@ static const PxTmdbStatement statements[] = {
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
     "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
     "    AND EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
+    "    AND NOT EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE (b.dataset = s.dataset "
+    "      OR b.id = s.block) AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = $1 "
+    "      AND r.state = 'ok')) "
     "  RETURNING s.id), "
     "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
     "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
@@ -480,39 +483,11 @@ static const PxTmdbStatement statements[] = {
     "JOIN blocks b ON b.dataset = d.id JOIN files f ON f.block = b.id "
     "JOIN replicas r ON r.file = f.id JOIN nodes n ON n.id = r.node "
     "WHERE d.name = $1 ORDER BY f.lfn, n.name" },
-  { "status_subscriptions",
-    "SELECT coalesce(d.name, b2.name), n.name, s.priority, s.is_move, "
-    "  count(f.id), coalesce(sum(f.bytes), 0), "
-    "  count(r.file), coalesce(sum(f.bytes) FILTER (WHERE r.file IS NOT NULL), 0), "
-    "  count(*) FILTER (WHERE t.state IN ('queued', 'active', 'transferred', 'verified')), "
-    "  count(*) FILTER (WHERE q.state IN ('no_source', 'gave_up') OR (t.state = 'failed')), "
-    "  s.suspended_until::text "
-    "FROM subscriptions s JOIN nodes n ON n.id = s.node "
-    "LEFT JOIN datasets d ON d.id = s.dataset LEFT JOIN blocks b2 ON b2.id = s.block "
-    "JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block JOIN files f ON f.block = b.id "
-    "LEFT JOIN replicas r ON r.file = f.id AND r.node = s.node AND r.state = 'ok' "
-    "LEFT JOIN requests q ON q.file = f.id AND q.node = s.node "
-    "LEFT JOIN tasks t ON t.file = f.id AND t.to_node = s.node AND t.state NOT IN ('done') "
-    "  AND t.id = (SELECT max(id) FROM tasks t2 WHERE t2.file = f.id AND t2.to_node = s.node) "
-    "GROUP BY s.id, d.name, b2.name, n.name ORDER BY 1, 2" },
   { "status_counts",
     "SELECT (SELECT count(*) FROM nodes), (SELECT count(*) FROM links), (SELECT count(*) FROM datasets), "
     "(SELECT count(*) FROM blocks), (SELECT count(*) FROM files), (SELECT count(*) FROM replicas), "
     "(SELECT count(*) FROM subscriptions), (SELECT count(*) FROM requests), "
     "(SELECT count(*) FROM tasks WHERE state NOT IN ('done', 'failed')), (SELECT count(*) FROM errors)" },
-  { "status_tasks",
-    "SELECT f.name, t.name, x.state, count(*) FROM tasks x JOIN nodes f ON f.id = x.from_node "
-    "JOIN nodes t ON t.id = x.to_node GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" },
-  { "status_errors",
-    "SELECT f.name, t.name, e.reason, count(*), max(e.time)::text, "
-    "  (SELECT e2.log FROM errors e2 WHERE e2.from_node = e.from_node AND e2.to_node = e.to_node "
-    "   AND e2.reason = e.reason ORDER BY e2.id DESC LIMIT 1) "
-    "FROM errors e JOIN nodes f ON f.id = e.from_node JOIN nodes t ON t.id = e.to_node "
-    "WHERE e.time > now() - interval '1 day' GROUP BY e.from_node, e.to_node, f.name, t.name, e.reason ORDER BY 1, 2, 3" },
-  { "status_agents",
-    "SELECT n.name, a.agent, a.host, a.pid, extract(epoch FROM now() - a.heartbeat)::int, a.stopped IS NOT NULL "
-    "FROM agents a JOIN nodes n ON n.id = a.node WHERE a.stopped IS NULL OR a.stopped > now() - interval '1 hour' "
-    "ORDER BY n.name, a.agent" },
   { "demo_progress",
     "SELECT n.name, count(r.file), (SELECT count(*) FROM errors e WHERE e.to_node = n.id) FROM subscriptions s "
     "JOIN nodes n ON n.id = s.node JOIN blocks b ON b.dataset = s.dataset JOIN files f ON f.block = b.id "

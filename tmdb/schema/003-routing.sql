@@ -84,3 +84,7 @@ CREATE TRIGGER tasks_failed AFTER UPDATE OF state ON tasks FOR EACH ROW
 
 -- The routers' view of each link's queue.
 CREATE INDEX tasks_open_link ON tasks (from_node, to_node) WHERE state IN ('queued', 'active');
+
+-- Reports by time: recent errors, recent arrivals.
+CREATE INDEX errors_time ON errors (time);
+CREATE INDEX tasks_done ON tasks (to_node, done_at) WHERE state = 'done';

@@ -1,0 +1,381 @@
+/* cli-table.c — aligned text or a JSON array of objects, from the same rows. */
+#include "cli-table.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+typedef struct
+{
+  char *value; /* as SQL printed it; NULL = none */
+  char *human; /* text shown instead, or NULL */
+} Cell;
+
+struct _PxTable
+{
+  const PxTableColumn *columns;
+  guint n_columns;
+  GPtrArray *rows; /* of Cell[n_columns] */
+  guint next;      /* the next cell of the last row */
+};
+
+static void
+row_free (gpointer p, gpointer n_columns)
+{
+  Cell *row = p;
+  for (guint i = 0; i < GPOINTER_TO_UINT (n_columns); i++)
+    {
+      g_free (row[i].value);
+      g_free (row[i].human);
+    }
+  g_free (row);
+}
+
+PxTable *
+px_table_new (const PxTableColumn *columns)
+{
+  g_return_val_if_fail (columns != NULL, NULL);
+  PxTable *t = g_new0 (PxTable, 1);
+  t->columns = columns;
+  while (columns[t->n_columns].key)
+    t->n_columns++;
+  t->rows = g_ptr_array_new ();
+  return t;
+}
+
+void
+px_table_free (PxTable *table)
+{
+  if (!table)
+    return;
+  g_ptr_array_foreach (table->rows, row_free, GUINT_TO_POINTER (table->n_columns));
+  g_ptr_array_free (table->rows, TRUE);
+  g_free (table);
+}
+
+void
+px_table_row (PxTable *table)
+{
+  g_ptr_array_add (table->rows, g_new0 (Cell, table->n_columns));
+  table->next = 0;
+}
+
+void
+px_table_add_human (PxTable *table, const char *value, const char *human)
+{
+  g_return_if_fail (table->rows->len > 0 && table->next < table->n_columns);
+  Cell *row = g_ptr_array_index (table->rows, table->rows->len - 1);
+  row[table->next].value = g_strdup (value);
+  row[table->next].human = g_strdup (human);
+  table->next++;
+}
+
+void
+px_table_add (PxTable *table, const char *value)
+{
+  px_table_add_human (table, value, NULL);
+}
+
+void
+px_table_add_rows (PxTable *table, const PxRows *rows)
+{
+  for (guint r = 0; r < px_rows_count (rows); r++)
+    {
+      px_table_row (table);
+      for (guint c = 0; c < table->n_columns; c++)
+        px_table_add (table, px_rows_get (rows, r, c));
+    }
+}
+
+guint
+px_table_count (const PxTable *table)
+{
+  return table->rows->len;
+}
+
+char *
+px_table_seconds (gint64 s)
+{
+  s = MAX (s, 0);
+  if (s < 60)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "s", s);
+  if (s < 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "m%02" G_GINT64_FORMAT "s", s / 60, s % 60);
+  if (s < 86400)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m", s / 3600, s / 60 % 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "d%02" G_GINT64_FORMAT "h", s / 86400, s / 3600 % 24);
+}
+
+static gboolean
+right_aligned (const PxTableColumn *c)
+{
+  if (c->flags & (PX_TABLE_LEFT | PX_TABLE_RIGHT))
+    return (c->flags & PX_TABLE_RIGHT) != 0;
+  return c->type != PX_TABLE_TEXT && c->type != PX_TABLE_BOOL && c->type != PX_TABLE_LIST;
+}
+
+/* The text form of a cell: one line, valid UTF-8, control characters blanked. */
+static char *
+cell_text (const PxTableColumn *c, const Cell *cell)
+{
+  g_autofree char *s = NULL;
+  if (cell->human)
+    s = g_strdup (cell->human);
+  else if (!cell->value)
+    s = g_strdup ("-");
+  else
+    switch (c->type)
+      {
+      case PX_TABLE_BYTES:
+        s = px_cli_bytes ((gint64) g_ascii_strtod (cell->value, NULL));
+        break;
+      case PX_TABLE_RATE:
+        {
+          g_autofree char *b = px_cli_bytes ((gint64) g_ascii_strtod (cell->value, NULL));
+          s = g_strconcat (b, "/s", NULL);
+          break;
+        }
+      case PX_TABLE_SECONDS:
+        s = px_table_seconds ((gint64) g_ascii_strtod (cell->value, NULL));
+        break;
+      case PX_TABLE_BOOL:
+        s = g_strdup (cell->value[0] == 't' ? "yes" : "no");
+        break;
+      case PX_TABLE_TEXT:
+      case PX_TABLE_INT:
+      case PX_TABLE_LIST:
+      default:
+        s = g_strdup (cell->value);
+        break;
+      }
+  /* Columns are aligned with plain blanks: g_format_size's no-break space too. */
+  g_auto(GStrv) parts = g_strsplit (s, "\xc2\xa0", -1);
+  g_autofree char *joined = g_strjoinv (" ", parts);
+  char *v = g_utf8_make_valid (joined, -1);
+  for (char *p = v; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  return v;
+}
+
+static void
+pad (GString *out, const char *s, guint width, gboolean right)
+{
+  glong n = g_utf8_strlen (s, -1);
+  if (right)
+    for (glong i = n; i < (glong) width; i++)
+      g_string_append_c (out, ' ');
+  g_string_append (out, s);
+  if (!right)
+    for (glong i = n; i < (glong) width; i++)
+      g_string_append_c (out, ' ');
+}
+
+static void
+end_line (GString *out)
+{
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  g_string_append_c (out, '\n');
+}
+
+/* The terminal's width when stdout is one, else $COLUMNS, else 80. */
+static guint
+terminal_width (void)
+{
+  struct winsize ws;
+  if (isatty (STDOUT_FILENO) && ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  const char *c = g_getenv ("COLUMNS");
+  gint64 n = c ? g_ascii_strtoll (c, NULL, 10) : 0;
+  return n >= 20 && n <= 1000 ? (guint) n : 80;
+}
+
+/* "    " + the first line of VALUE, cut to WIDTH characters ("..." marks a cut). */
+static void
+append_below (GString *out, const char *value, guint width)
+{
+  const char *indent = "    ";
+  g_autofree char *v = g_utf8_make_valid (value, -1);
+  gsize first = strcspn (v, "\r\n");
+  gboolean more = v[first] != '\0' && v[first + strspn (v + first, "\r\n")] != '\0';
+  v[first] = '\0';
+  for (char *p = v; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  glong room = (glong) width - (glong) strlen (indent);
+  glong n = g_utf8_strlen (v, -1);
+  g_string_append (out, indent);
+  if (n <= room && !more)
+    g_string_append (out, v);
+  else
+    {
+      glong keep = MIN (n, MAX (room - 3, 0));
+      const char *end = g_utf8_offset_to_pointer (v, keep);
+      g_string_append_len (out, v, end - v);
+      g_string_append (out, "...");
+    }
+  end_line (out);
+}
+
+void
+px_table_append_text (const PxTable *table, GString *out)
+{
+  guint n = table->n_columns, rows = table->rows->len;
+  g_autofree guint *width = g_new0 (guint, n);
+  g_autofree gboolean *shown = g_new0 (gboolean, n);
+  g_autoptr(GPtrArray) text = g_ptr_array_new_with_free_func (g_free); /* rows x n */
+  for (guint c = 0; c < n; c++)
+    {
+      const PxTableColumn *col = &table->columns[c];
+      shown[c] = !(col->flags & (PX_TABLE_JSON_ONLY | PX_TABLE_BELOW));
+      width[c] = shown[c] ? (guint) g_utf8_strlen (col->header, -1) : 0;
+    }
+  for (guint r = 0; r < rows; r++)
+    {
+      const Cell *row = g_ptr_array_index (table->rows, r);
+      for (guint c = 0; c < n; c++)
+        {
+          char *s = shown[c] ? cell_text (&table->columns[c], &row[c]) : NULL;
+          if (s)
+            width[c] = MAX (width[c], (guint) g_utf8_strlen (s, -1));
+          g_ptr_array_add (text, s);
+        }
+    }
+  gboolean sep = FALSE;
+  for (guint c = 0; c < n; c++)
+    if (shown[c])
+      {
+        g_string_append (out, sep ? "  " : "");
+        pad (out, table->columns[c].header, width[c], right_aligned (&table->columns[c]));
+        sep = TRUE;
+      }
+  end_line (out);
+  guint below_width = terminal_width ();
+  for (guint r = 0; r < rows; r++)
+    {
+      const Cell *row = g_ptr_array_index (table->rows, r);
+      sep = FALSE;
+      for (guint c = 0; c < n; c++)
+        if (shown[c])
+          {
+            g_string_append (out, sep ? "  " : "");
+            pad (out, g_ptr_array_index (text, r * n + c), width[c], right_aligned (&table->columns[c]));
+            sep = TRUE;
+          }
+      end_line (out);
+      for (guint c = 0; c < n; c++)
+        if ((table->columns[c].flags & PX_TABLE_BELOW) && !(table->columns[c].flags & PX_TABLE_JSON_ONLY)
+            && row[c].value)
+          append_below (out, row[c].human ? row[c].human : row[c].value, below_width);
+    }
+}
+
+/* A JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+is_json_number (const char *s)
+{
+  const char *p = s;
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (g_ascii_isdigit (*p))
+    while (g_ascii_isdigit (*p))
+      p++;
+  else
+    return FALSE;
+  if (*p == '.')
+    {
+      if (!g_ascii_isdigit (*++p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  return *p == '\0';
+}
+
+static void
+append_json_value (GString *out, const PxTableColumn *col, const char *v)
+{
+  switch (col->type)
+    {
+    case PX_TABLE_INT:
+    case PX_TABLE_BYTES:
+    case PX_TABLE_RATE:
+    case PX_TABLE_SECONDS:
+      g_string_append (out, v && is_json_number (v) ? v : "null");
+      break;
+    case PX_TABLE_BOOL:
+      g_string_append (out, !v ? "null" : v[0] == 't' ? "true" : "false");
+      break;
+    case PX_TABLE_LIST:
+      {
+        g_string_append_c (out, '[');
+        g_auto(GStrv) items = v && *v ? g_strsplit (v, ",", -1) : NULL;
+        for (guint i = 0; items && items[i]; i++)
+          {
+            g_string_append (out, i ? ", " : "");
+            px_json_append_string (out, items[i]);
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    case PX_TABLE_TEXT:
+    default:
+      {
+        g_autofree char *valid = v ? g_utf8_make_valid (v, -1) : NULL;
+        px_json_append_string (out, valid);
+        break;
+      }
+    }
+}
+
+void
+px_table_append_json (const PxTable *table, GString *out)
+{
+  g_string_append_c (out, '[');
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      const Cell *row = g_ptr_array_index (table->rows, r);
+      g_string_append (out, r ? ",\n {" : "\n {");
+      gboolean sep = FALSE;
+      for (guint c = 0; c < table->n_columns; c++)
+        {
+          const PxTableColumn *col = &table->columns[c];
+          if (col->flags & PX_TABLE_HUMAN_ONLY)
+            continue;
+          g_string_append (out, sep ? ", " : "");
+          px_json_append_string (out, col->key);
+          g_string_append (out, ": ");
+          append_json_value (out, col, row[c].value);
+          sep = TRUE;
+        }
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, table->rows->len ? "\n]" : "]");
+}
+
+void
+px_table_print (const PxTable *table, gboolean json)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  if (json)
+    {
+      px_table_append_json (table, out);
+      g_string_append_c (out, '\n');
+    }
+  else
+    px_table_append_text (table, out);
+  fputs (out->str, stdout);
+}
