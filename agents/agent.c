@@ -53,6 +53,9 @@ const PxConfigKey px_site_config_keys[] = {
   { "transfer", "command", PX_CONFIG_STRING, "", TRUE,
     "copy every file with this site tool, run as 'CMD FROM_PFN TO_PFN' (the PhEDEx Command backend); empty: "
     "the backend for the PFN's URL scheme (file, gridftp, curl)" },
+  { "transfer", "checksums", PX_CONFIG_LIST, "adler32", TRUE,
+    "checksums computed on the bytes as they stream: adler32 (always; the CMS checksum of record) and "
+    "optionally cksum (costs as much CPU again)" },
   { "transfer", "gridftp-streams", PX_CONFIG_INT, "4", TRUE, "parallel TCP streams per GridFTP copy (1: stream mode)" },
   { "transfer", "gridftp-tcp-buffer", PX_CONFIG_COUNT, "0", TRUE,
     "TCP buffer size in bytes for GridFTP data channels; 0: the system's autotuning" },
@@ -283,7 +286,20 @@ load_config (PxAgent *a, const char *path, GError **error)
       || !parse_command (cfg, "download", "validate-command", &validate, error)
       || !parse_command (cfg, "download", "delete-command", &del, error))
     return FALSE;
+  guint algos = 0;
+  for (char **c = px_config_list (cfg, "transfer", "checksums"); *c; c++)
+    if (strcmp (*c, "adler32") == 0)
+      algos |= PX_CHECKSUM_ADLER32;
+    else if (strcmp (*c, "cksum") == 0)
+      algos |= PX_CHECKSUM_CKSUM;
+    else
+      {
+        g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+                     "%s: [transfer] checksums: unknown algorithm '%s' (known: adler32, cksum)", path, *c);
+        return FALSE;
+      }
   PxTransferConfig tc = {
+    .checksums = algos,
     .gridftp_streams = (int) px_config_int (cfg, "transfer", "gridftp-streams"),
     .gridftp_tcp_buffer = (guint64) px_config_int (cfg, "transfer", "gridftp-tcp-buffer"),
     .ca_dir = (char *) empty_null (px_config_string (cfg, "transfer", "ca-dir")),

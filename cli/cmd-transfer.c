@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "transfer/transfer.h"
 #include <signal.h>
+#include <string.h>
 
 static volatile sig_atomic_t interrupted;
 
@@ -68,7 +69,7 @@ px_cmd_transfer (int argc, char **argv)
   int streams = 4;
   double timeout = 0;
   gint64 tcp_buffer = 0;
-  g_autofree char *ca_dir = NULL, *cert = NULL, *key = NULL, *command = NULL;
+  g_autofree char *ca_dir = NULL, *cert = NULL, *key = NULL, *command = NULL, *checksums = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print one JSON object", NULL },
     { "streams", 0, 0, G_OPTION_ARG_INT, &streams, "gridftp parallel streams (default 4)", "N" },
@@ -79,6 +80,8 @@ px_cmd_transfer (int argc, char **argv)
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "client key (PEM) for https/davs", "FILE" },
     { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure, "do not verify the https server (test servers only)", NULL },
     { "command", 0, 0, G_OPTION_ARG_STRING, &command, "copy with this command (run as CMD FROM TO)", "CMD" },
+    { "checksums", 0, 0, G_OPTION_ARG_STRING, &checksums, "streamed checksums: adler32 (default) or adler32,cksum",
+      "LIST" },
     { NULL }
   };
   if (!px_cli_parse ("transfer", "copy FROM TO | stat PFN | rm PFN | rename FROM TO | checksum PFN",
@@ -108,7 +111,16 @@ px_cmd_transfer (int argc, char **argv)
           return PX_EXIT_USAGE;
         }
     }
-  PxTransferConfig cfg = { .gridftp_streams = streams, .gridftp_tcp_buffer = (guint64) tcp_buffer, .ca_dir = ca_dir,
+  guint algos = PX_CHECKSUM_ADLER32;
+  if (checksums && strcmp (checksums, "adler32,cksum") && strcmp (checksums, "cksum,adler32")
+      && strcmp (checksums, "adler32"))
+    {
+      px_cli_error ("transfer", "--checksums must be adler32 or adler32,cksum");
+      return PX_EXIT_USAGE;
+    }
+  if (checksums && strstr (checksums, "cksum"))
+    algos |= PX_CHECKSUM_CKSUM;
+  PxTransferConfig cfg = { .checksums = algos, .gridftp_streams = streams, .gridftp_tcp_buffer = (guint64) tcp_buffer, .ca_dir = ca_dir,
                            .cert = cert, .key = key, .insecure = insecure, .command = cmdv };
   px_transfer_configure (&cfg);
   struct sigaction sa = { 0 };

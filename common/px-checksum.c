@@ -75,7 +75,8 @@ px_checksum_update (PxChecksum *c, const void *data, gsize len)
       left -= n;
       p += n;
     }
-  c->crc = crc_update (c->crc, data, len);
+  if (c->algos & PX_CHECKSUM_CKSUM)
+    c->crc = crc_update (c->crc, data, len);
   c->bytes += len;
 }
 

@@ -55,3 +55,20 @@ test_done () {
 	fi
 	exit 0
 }
+
+# test_free_port: a loopback TCP port nobody listens on now.
+test_free_port () {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# test_wait_port PORT: wait (10 s at most) until something accepts on PORT.
+test_wait_port () {
+	python3 -c '
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close(); sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)' "$1"
+}

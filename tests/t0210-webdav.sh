@@ -111,7 +111,7 @@ test_expect_success 'PUT makes the missing collections (MKCOL) and GET brings th
 	test ! -e "$WWW/new" &&
 	phedex transfer --json copy "$PWD/src" "$H/new/deep/dir/src" >put.json &&
 	cmp src "$WWW/new/deep/dir/src" &&
-	phedex checksum src | cut -f2 >want &&
+	phedex checksum src | cut -f2 | sed "s/,.*//" >want &&  # agents stream adler32 only by default
 	test "$(json_get put.json checksum)" = "$(cat want)" &&
 	test "$(json_get put.json checksum_source)" = streamed &&
 	test "$(json_get put.json bytes)" = 3333333 &&
@@ -127,7 +127,7 @@ test_expect_success 'an empty file goes up and comes back empty' '
 	test "$(json_get put.json bytes)" = 0 &&
 	phedex transfer copy "$H/new/empty" "$PWD/back/empty" >get.out &&
 	test -f back/empty && test ! -s back/empty &&
-	grep -qx "checksum: $(phedex checksum empty | cut -f2) (streamed)" get.out
+	grep -qx "checksum: $(phedex checksum empty | cut -f2 | sed "s/,.*//") (streamed)" get.out
 '
 
 test_expect_success 'dav:// is spelled for http://' '
@@ -136,7 +136,7 @@ test_expect_success 'dav:// is spelled for http://' '
 	cmp src "$WWW/davdir/src" &&
 	phedex transfer copy "$D/davdir/src" "$PWD/back/dav-src" >get.out &&
 	cmp src back/dav-src &&
-	grep -qx "checksum: $(phedex checksum src | cut -f2) (streamed)" get.out
+	grep -qx "checksum: $(phedex checksum src | cut -f2 | sed "s/,.*//") (streamed)" get.out
 '
 
 test_expect_success 'stat gives the size; a missing file is a permanent error' '
@@ -149,7 +149,7 @@ test_expect_success 'stat gives the size; a missing file is a permanent error' '
 
 test_expect_success 'checksum of a remote file reads it back when the server gives no digest' '
 	phedex transfer --json checksum "$H/new/deep/dir/src" >out.json &&
-	test "$(json_get out.json checksum)" = "$(phedex checksum src | cut -f2)" &&
+	test "$(json_get out.json checksum)" = "$(phedex checksum src | cut -f2 | sed "s/,.*//")" &&
 	test "$(json_get out.json checksum_source)" = read-back
 '
 
@@ -179,7 +179,7 @@ test_expect_success 'rename moves on the server (MOVE), into a new collection' '
 test_expect_success 'a copy within one server is a WebDAV COPY; between servers it is refused' '
 	phedex transfer --json copy "$H/mv/final/to" "$H/cp/copied" >out.json &&
 	cmp src "$WWW/cp/copied" &&
-	test "$(json_get out.json checksum)" = "$(phedex checksum src | cut -f2)" &&
+	test "$(json_get out.json checksum)" = "$(phedex checksum src | cut -f2 | sed "s/,.*//")" &&
 	test "$(json_get out.json checksum_source)" = read-back &&
 	test_expect_code 1 phedex transfer --insecure copy "$H/mv/final/to" "$S/cp/elsewhere" 2>err &&
 	grep -q "third-party copy between servers is not supported" err &&
@@ -209,7 +209,7 @@ test_expect_success 'https verifies the server with --ca-dir (a hashed directory
 	cmp src "$WWW/tls/src" &&
 	phedex transfer --ca-dir "$PKI/ca.pem" copy "davs://127.0.0.1:$HTTPS_PORT/tls/src" "$PWD/back/tls" >get.out &&
 	cmp src back/tls &&
-	grep -qx "checksum: $(phedex checksum src | cut -f2) (streamed)" get.out
+	grep -qx "checksum: $(phedex checksum src | cut -f2 | sed "s/,.*//") (streamed)" get.out
 '
 
 test_expect_success 'https without the CA: permanent, about the certificate, nothing written' '

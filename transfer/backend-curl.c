@@ -448,7 +448,7 @@ on_seek (void *user, curl_off_t offset, int origin)
   if (c->pipe)
     {
       sum_pipe_drain (c->pipe);
-      px_checksum_init (c->sum);
+      px_transfer_checksum_init (c->sum);
     }
   c->bytes = 0;
   return CURL_SEEKFUNC_OK;
@@ -774,7 +774,7 @@ get_to_file (CURL *h, const PxTransferRequest *req, const char *url, const char 
   c.sum = &res->checksum;
   c.req = req;
   c.deadline = deadline_of (req);
-  px_checksum_init (&res->checksum);
+  px_transfer_checksum_init (&res->checksum);
   request (h, &c);
   res->bytes = c.bytes;
   gboolean ok = http_check (&c, error) && body_complete (&c, error);
@@ -829,7 +829,7 @@ put_from_file (CURL *h, const PxTransferRequest *req, const char *path, const ch
       c.sum = &res->checksum;
       c.req = req;
       c.deadline = deadline;
-      px_checksum_init (&res->checksum);
+      px_transfer_checksum_init (&res->checksum);
       if (lseek (fd, 0, SEEK_SET) < 0)
         {
           ok = local_error (error, errno, "cannot rewind source", path);
@@ -1073,7 +1073,7 @@ curl_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **erro
       http_init (&c, "GET", url);
       c.follow = TRUE;
       c.sum = sum;
-      px_checksum_init (sum);
+      px_transfer_checksum_init (sum);
       request (h, &c);
       ok = http_check (&c, error) && body_complete (&c, error);
       if (how)

@@ -90,7 +90,7 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
       return fail_errno (error, e, "cannot create", dst);
     }
   g_autofree guint8 *buf = g_malloc (CHUNK);
-  px_checksum_init (&res->checksum);
+  px_transfer_checksum_init (&res->checksum);
   res->bytes = 0;
   gboolean ok = TRUE;
   gboolean corrupted = FALSE;

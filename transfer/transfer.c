@@ -33,6 +33,13 @@ px_transfer_config (void)
   return &config;
 }
 
+void
+px_transfer_checksum_init (PxChecksum *sum)
+{
+  px_checksum_init (sum);
+  sum->algos = PX_CHECKSUM_ADLER32 | (config.checksums & PX_CHECKSUM_CKSUM);
+}
+
 static char *
 scheme_of (const char *pfn)
 {

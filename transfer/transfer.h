@@ -28,11 +28,15 @@ typedef struct
   char *cert, *key;            /* client certificate and key for https/davs (NULL: none) */
   gboolean insecure;           /* https without peer verification (test servers only) */
   char **command;              /* the command backend's argv prefix (NULL: not configured) */
+  guint checksums;             /* PxChecksumAlgos computed on streamed bytes (0: adler32 only) */
 } PxTransferConfig;
 
 /* Copy CFG (deep) as the settings every backend reads. */
 void px_transfer_configure (const PxTransferConfig *cfg);
 const PxTransferConfig *px_transfer_config (void);
+/* Start a checksum of the algorithms the config asks for (adler32, the CMS
+ * checksum of record, always; cksum when configured: it costs as much again). */
+void px_transfer_checksum_init (PxChecksum *sum);
 
 typedef struct
 {
