@@ -17,7 +17,7 @@
  *    into the local file, a PUT's body comes from the local file through the
  *    read callback, and both feed a PxChecksum, so a copy is verified
  *    without reading it again.  The callbacks only hand the chunks to a
- *    worker thread (SumPipe) that checksums them while the next ones move,
+ *    worker thread (PxSumPipe) that checksums them while the next ones move,
  *    so a copy runs at the network's speed, not network plus checksum.
  *  - A PUT first creates the missing parent collections with MKCOL, deepest
  *    first, so the common case (the parent exists, 405) costs one request.
@@ -27,6 +27,7 @@
  *    servers it is refused (HTTP third-party copy is not supported). */
 #include "config.h"
 #include "transfer-private.h"
+#include "sum-pipe.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,103 +47,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURLU, curl_url_cleanup)
 #define UPLOAD_BUFFER_SIZE (2L * 1024 * 1024)
 #define WRITEBACK_STEP (8u << 20) /* start writing a download to disk every 8 MB */
 
-/* ---- checksumming on a second core ----
- * The callbacks copy each chunk into one of a few buffers that a worker
- * thread folds into the PxChecksum, so receiving (or sending) and
- * checksumming overlap instead of taking turns on one core. */
-
-#define SUM_CHUNK (1u << 20)
-#define SUM_BUFFERS 4
-
-typedef struct
-{
-  guint8 *data; /* NULL: the worker's signal to stop */
-  gsize len;
-} SumChunk;
-
-typedef struct
-{
-  PxChecksum *sum;
-  GThread *worker;
-  GAsyncQueue *todo;  /* SumChunk* to fold in, in order */
-  GAsyncQueue *spare; /* SumChunk* free to fill */
-  SumChunk *filling;  /* taken from spare, not yet queued */
-  SumChunk chunks[SUM_BUFFERS];
-} SumPipe;
-
-static gpointer
-sum_worker (gpointer data)
-{
-  SumPipe *p = data;
-  for (SumChunk *c; (c = g_async_queue_pop (p->todo))->data;)
-    {
-      px_checksum_update (p->sum, c->data, c->len);
-      c->len = 0;
-      g_async_queue_push (p->spare, c);
-    }
-  return NULL;
-}
-
-static SumPipe *
-sum_pipe_start (PxChecksum *sum)
-{
-  SumPipe *p = g_new0 (SumPipe, 1);
-  p->sum = sum;
-  p->todo = g_async_queue_new ();
-  p->spare = g_async_queue_new ();
-  for (int i = 0; i < SUM_BUFFERS; i++)
-    {
-      p->chunks[i].data = g_malloc (SUM_CHUNK);
-      g_async_queue_push (p->spare, &p->chunks[i]);
-    }
-  p->worker = g_thread_new ("px-checksum", sum_worker, p);
-  return p;
-}
-
-static void
-sum_pipe_feed (SumPipe *p, const guint8 *data, gsize len)
-{
-  while (len > 0)
-    {
-      if (!p->filling)
-        p->filling = g_async_queue_pop (p->spare);
-      gsize n = MIN (len, SUM_CHUNK - p->filling->len);
-      memcpy (p->filling->data + p->filling->len, data, n);
-      p->filling->len += n;
-      data += n;
-      len -= n;
-      if (p->filling->len == SUM_CHUNK)
-        g_async_queue_push (p->todo, g_steal_pointer (&p->filling));
-    }
-}
-
-/* Wait until every byte fed is in the checksum (all buffers back in spare). */
-static void
-sum_pipe_drain (SumPipe *p)
-{
-  if (p->filling) /* never empty: taken only to copy bytes into */
-    g_async_queue_push (p->todo, g_steal_pointer (&p->filling));
-  SumChunk *all[SUM_BUFFERS];
-  for (int i = 0; i < SUM_BUFFERS; i++)
-    all[i] = g_async_queue_pop (p->spare);
-  for (int i = 0; i < SUM_BUFFERS; i++)
-    g_async_queue_push (p->spare, all[i]);
-}
-
-/* Drain, stop the worker and free P. */
-static void
-sum_pipe_finish (SumPipe *p)
-{
-  sum_pipe_drain (p);
-  SumChunk stop = { NULL, 0 };
-  g_async_queue_push (p->todo, &stop);
-  g_thread_join (p->worker);
-  for (int i = 0; i < SUM_BUFFERS; i++)
-    g_free (p->chunks[i].data);
-  g_async_queue_unref (p->todo);
-  g_async_queue_unref (p->spare);
-  g_free (p);
-}
 
 /* One HTTP request: what to send, and what came back. */
 typedef struct
@@ -157,7 +61,7 @@ typedef struct
   int body_out;            /* GET: write a 2xx body here (-1: drop it) */
   const char *local_path;  /* the file of body_in/body_out, for messages */
   PxChecksum *sum;         /* body bytes go through this (NULL: none) */
-  SumPipe *pipe;           /* ... by way of this worker, during request() */
+  PxSumPipe *pipe;           /* ... by way of this worker, during request() */
   const PxTransferRequest *req; /* cancel, progress (NULL: neither) */
   gint64 deadline;         /* monotonic µs; 0 = none */
 
@@ -401,7 +305,7 @@ on_write (char *data, size_t size, size_t n, void *user)
   if (status < 200 || status >= 300)
     return len; /* an error page or a redirect's body: not the file */
   if (c->pipe)
-    sum_pipe_feed (c->pipe, (const guint8 *) data, len);
+    px_sum_pipe_feed (c->pipe, (const guint8 *) data, len);
   for (size_t done = 0; c->body_out >= 0 && done < len;)
     {
       ssize_t w = write (c->body_out, data + done, len - done);
@@ -433,7 +337,7 @@ on_read (char *buf, size_t size, size_t n, void *user)
       return CURL_READFUNC_ABORT;
     }
   if (c->pipe)
-    sum_pipe_feed (c->pipe, (const guint8 *) buf, (gsize) r);
+    px_sum_pipe_feed (c->pipe, (const guint8 *) buf, (gsize) r);
   c->bytes += (guint64) r;
   return (size_t) r;
 }
@@ -447,7 +351,7 @@ on_seek (void *user, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_CANTSEEK;
   if (c->pipe)
     {
-      sum_pipe_drain (c->pipe);
+      px_sum_pipe_drain (c->pipe);
       px_transfer_checksum_init (c->sum);
     }
   c->bytes = 0;
@@ -578,9 +482,9 @@ request (CURL *h, HttpCall *c)
   curl_easy_setopt (h, CURLOPT_NOPROGRESS, 0L);
 
   c->errbuf[0] = '\0';
-  c->pipe = c->sum ? sum_pipe_start (c->sum) : NULL;
+  c->pipe = c->sum ? px_sum_pipe_start (c->sum) : NULL;
   c->rc = curl_easy_perform (h);
-  g_clear_pointer (&c->pipe, sum_pipe_finish);
+  g_clear_pointer (&c->pipe, px_sum_pipe_finish);
   curl_slist_free_all (headers);
 
   curl_off_t length = -1;

@@ -2,6 +2,7 @@
  * go through userspace so they are checksummed as they are written: a local
  * copy needs no second read to verify. */
 #include "config.h"
+#include "sum-pipe.h"
 #include "transfer-private.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK (4u << 20)
 
 int
 px_transfer_errno_code (int err)
@@ -89,8 +89,11 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
         close (in);
       return fail_errno (error, e, "cannot create", dst);
     }
-  g_autofree guint8 *buf = g_malloc (CHUNK);
+  /* Read into the checksum pipe's buffers and write from them: a worker
+   * thread checksums each full buffer while the next one is read and
+   * written, so the copy and the checksum use both cores. */
   px_transfer_checksum_init (&res->checksum);
+  PxSumPipe *pipe = px_sum_pipe_start (&res->checksum);
   res->bytes = 0;
   gboolean ok = TRUE;
   gboolean corrupted = FALSE;
@@ -114,9 +117,12 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
       if (req->progress)
         req->progress (res->bytes, req->progress_data);
       ssize_t n;
+      guint8 *buf;
+      gsize cap;
       if (in >= 0)
         {
-          n = read (in, buf, CHUNK);
+          buf = px_sum_pipe_buffer (pipe, &cap);
+          n = read (in, buf, cap);
           if (n < 0 && errno == EINTR)
             continue;
           if (n < 0)
@@ -127,7 +133,8 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
         }
       else
         {
-          n = (ssize_t) MIN ((gint64) CHUNK, gen_left);
+          buf = px_sum_pipe_buffer (pipe, &cap);
+          n = (ssize_t) MIN ((gint64) cap, gen_left);
           fill_random (buf, (gsize) n, &rng);
           gen_left -= n;
         }
@@ -142,16 +149,17 @@ px_transfer_stream_local (const char *src, const char *dst, const PxTransferRequ
           g_string_append_printf (res->log, "null: corrupted byte %" G_GUINT64_FORMAT " in flight; ",
                                   res->bytes + (guint64) n / 2);
         }
-      px_checksum_update (&res->checksum, buf, (gsize) n);
       if (!write_all (out, buf, (gsize) n, dst, error))
         {
           ok = FALSE;
           break;
         }
+      px_sum_pipe_commit (pipe, (gsize) n);
       res->bytes += (guint64) n;
       if (faults && faults->truncate_at >= 0 && (gint64) res->bytes >= faults->truncate_at)
         break;
     }
+  px_sum_pipe_finish (pipe);
   if (in >= 0)
     close (in);
   if (ok && fdatasync (out) < 0)
