@@ -4,27 +4,10 @@
 # agent a separate process.  A copy corrupted in flight is caught and sent
 # again; a killed download agent's claimed tasks are picked up again.
 . "$top_srcdir/tests/lib-test.sh"
-PHEDEX_BINDIR=$top_builddir
-. "$top_srcdir/etc/phedex-lib.sh"
-W=$TEST_TMP
+. "$top_srcdir/tests/lib-sites.sh"
 PORT=$((56000 + $$ % 1000))
 PX_STALE=4 PX_HEARTBEAT=1
 export PX_STALE PX_HEARTBEAT
-sql () { psql "$PHEDEX_DB" -XAtqc "$1"; }
-# wait_for SECONDS CMD: retry CMD every 0.5 s.
-wait_for () {
-	_t=$(( $1 * 2 )); shift
-	while [ $_t -gt 0 ]; do eval "$1" && return 0; sleep 0.5; _t=$((_t - 1)); done
-	echo "timed out waiting for: $1" >&2; return 1
-}
-start_agents () {
-	( phedex-agent --config "$W/sites/$1/site.conf" all >>"$W/sites/$1/log/agents.log" 2>&1 &
-	  echo $! >"$W/sites/$1/agents.pid"; wait $!; echo $? >"$W/sites/$1/agents.rc" ) &
-	test_at_exit "kill -TERM \$(cat $W/sites/$1/agents.pid) 2>/dev/null"
-	wait_for 10 "test -s $W/sites/$1/agents.pid"
-}
-test_at_exit "px_pg_stop $W/pg"
-test_at_exit "pkill -TERM -f 'phedex-agent --config $W/' ; sleep 1"
 START=$(date +%s)
 
 test_expect_success 'a throwaway TMDB is created' '

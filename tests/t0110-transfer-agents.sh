@@ -4,26 +4,10 @@
 # concurrency, timeouts and permanent errors, verify at rest, and the POOL
 # catalogue (written by the publish agent and by `phedex catalog export`).
 . "$top_srcdir/tests/lib-test.sh"
-PHEDEX_BINDIR=$top_builddir
-. "$top_srcdir/etc/phedex-lib.sh"
-W=$TEST_TMP
+. "$top_srcdir/tests/lib-sites.sh"
 PORT=$((57000 + $$ % 1000))
 PX_STALE=4 PX_HEARTBEAT=1 PX_POLL=1
 export PX_STALE PX_HEARTBEAT PX_POLL
-sql () { psql "$PHEDEX_DB" -XAtqc "$1"; }
-wait_for () {
-	_t=$(( $1 * 2 )); shift
-	while [ $_t -gt 0 ]; do eval "$1" && return 0; sleep 0.5; _t=$((_t - 1)); done
-	echo "timed out waiting for: $1" >&2; return 1
-}
-start_agents () {
-	( phedex-agent --config "$W/sites/$1/site.conf" all >>"$W/sites/$1/log/agents.log" 2>&1 &
-	  echo $! >"$W/sites/$1/agents.pid"; wait $! ) &
-	test_at_exit "kill -TERM \$(cat $W/sites/$1/agents.pid) 2>/dev/null"
-	wait_for 10 "test -s $W/sites/$1/agents.pid"
-}
-test_at_exit "px_pg_stop $W/pg"
-test_at_exit "pkill -TERM -f 'phedex-agent --config $W/' ; sleep 1"
 DS=/Test/Hooks/RAW
 D=store/demo/_Test_Hooks_RAW
 S=$W/sites/T1_CH_Source/storage
@@ -72,8 +56,7 @@ test_expect_success 'a TMDB, a source and four differently configured destinatio
 '
 PHEDEX_DB=$(cat "$W/db" 2>/dev/null); export PHEDEX_DB
 active_on () { sql "select count(*) from tasks t join nodes n on n.id = t.to_node where n.name = '$1' and t.state = 'active'"; }
-replicas_at () { sql "select count(*) from replicas r join nodes n on n.id = r.node where n.name = '$1' and r.state = 'ok'"; }
-
+replicas_at () { at "$1" ""; }
 test_expect_success 'the agents start; the limited link never has more than 2 active transfers' '
 	(while :; do active_on T2_LIM; sleep 0.1; done) >"$W/lim-samples" 2>/dev/null &
 	echo $! >"$W/sampler.pid" &&

@@ -7,28 +7,11 @@
 # block growing, suspend/resume, unsubscribe, delete, and `why` and
 # `subscribe --dry-run` saying the right thing in each case.
 . "$top_srcdir/tests/lib-test.sh"
-PHEDEX_BINDIR=$top_builddir
-. "$top_srcdir/etc/phedex-lib.sh"
-W=$TEST_TMP
+. "$top_srcdir/tests/lib-sites.sh"
 PORT=$((58000 + $$ % 1000))
 PX_STALE=4 PX_HEARTBEAT=1 PX_POLL=2 PX_RETRY_DELAY=1
 export PX_STALE PX_HEARTBEAT PX_POLL PX_RETRY_DELAY
-sql () { psql "$PHEDEX_DB" -XAtqc "$1"; }
-wait_for () {
-	_t=$(( $1 * 2 )); shift
-	while [ $_t -gt 0 ]; do eval "$1" && return 0; sleep 0.5; _t=$((_t - 1)); done
-	echo "timed out waiting for: $1" >&2; return 1
-}
-start_agents () {
-	( phedex-agent --config "$W/sites/$1/site.conf" all >>"$W/sites/$1/log/agents.log" 2>&1 &
-	  echo $! >"$W/sites/$1/agents.pid"; wait $! ) &
-	test_at_exit "kill -TERM \$(cat $W/sites/$1/agents.pid) 2>/dev/null"
-	wait_for 10 "test -s $W/sites/$1/agents.pid"
-}
-at () { sql "select count(*) from replicas r join nodes n on n.id = r.node join files f on f.id = r.file where n.name = '$1' and r.state = 'ok' and f.lfn like '%$2%'"; }
 why_code () { phedex why --json --node "$1" $2 | python3 -c "import json,sys; print(' '.join(sorted(set(f['code'] for f in json.load(sys.stdin)))))"; }
-test_at_exit "px_pg_stop $W/pg"
-test_at_exit "pkill -TERM -f 'phedex-agent --config $W/' ; sleep 1"
 NODES="T0_MSS T1_Buffer T1_Disk T1_Other T2_A T2_B T2_C"
 
 test_expect_success 'seven nodes, links, datasets' '
