@@ -72,7 +72,7 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       px_tmdb_rollback (a->db);
       return FALSE;
     }
-  guint expanded = px_rows_affected (ex);
+  guint expanded = (guint) px_rows_get_int (ex, 0, 0);
   guint pending = (guint) px_rows_get_int (rt, 0, 0), queued = (guint) px_rows_get_int (rt, 0, 1);
   guint no_source = (guint) px_rows_get_int (rt, 0, 2), no_path = (guint) px_rows_get_int (rt, 0, 3);
   guint windowed = (guint) px_rows_get_int (rt, 0, 4);

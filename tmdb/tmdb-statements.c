@@ -57,13 +57,21 @@ static const PxTmdbStatement statements[] = {
   { "agent_stopped", "UPDATE agents SET stopped = now() WHERE id = $1" },
 
   /* ---- router ---- */
+  /* Requests for the files each subscription has not seen yet (file ids
+   * above its high-water mark: files added to open blocks later have higher
+   * ids), so a cycle costs the new files, not the whole subscription. */
   { "router_expand",
-    "INSERT INTO requests (file, node, subscription, priority, is_custodial) "
-    "SELECT f.id, s.node, s.id, s.priority, s.is_custodial FROM subscriptions s "
-    "JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block JOIN files f ON f.block = b.id "
-    "WHERE s.node = $1 AND (s.suspended_until IS NULL OR s.suspended_until <= now()) "
-    "AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = s.node AND r.state = 'ok') "
-    "ON CONFLICT (file, node) DO NOTHING" },
+    "WITH s AS (SELECT * FROM subscriptions WHERE node = $1 "
+    "    AND (suspended_until IS NULL OR suspended_until <= now())), "
+    "f AS (SELECT f.id AS file, s.id AS sub, s.node, s.priority, s.is_custodial FROM s "
+    "  JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block JOIN files f ON f.block = b.id AND f.id > s.expanded), "
+    "ins AS (INSERT INTO requests (file, node, subscription, priority, is_custodial) "
+    "  SELECT file, node, sub, priority, is_custodial FROM f WHERE NOT EXISTS (SELECT 1 FROM replicas r "
+    "    WHERE r.file = f.file AND r.node = f.node AND r.state = 'ok') "
+    "  ON CONFLICT (file, node) DO NOTHING RETURNING 1), "
+    "w AS (UPDATE subscriptions x SET expanded = m.top FROM (SELECT sub, max(file) AS top FROM f GROUP BY sub) m "
+    "  WHERE x.id = m.sub) "
+    "SELECT count(*) FROM ins" },
   /* Every active link with what its cost is made of; the router runs
    * Dijkstra over it.  $1: seconds of heartbeat silence after which an agent
    * counts as dead. */

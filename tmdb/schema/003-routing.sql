@@ -22,6 +22,9 @@ CREATE INDEX requests_route ON requests (node, state, priority, created);
 -- Subscriptions: when every file first arrived, and when a move deleted the sources.
 ALTER TABLE subscriptions ADD COLUMN completed timestamptz;
 ALTER TABLE subscriptions ADD COLUMN moved timestamptz;
+-- The highest file id the router has turned into requests (it expands only newer files).
+ALTER TABLE subscriptions ADD COLUMN expanded bigint NOT NULL DEFAULT 0;
+CREATE INDEX files_block_id ON files (block, id);
 
 -- Link history: expired attempts, and the queue as the router saw it.
 ALTER TABLE link_history ADD COLUMN expire_files int NOT NULL DEFAULT 0;
