@@ -55,6 +55,23 @@ static const PxTmdbStatement statements[] = {
     "SELECT id, node, pg_notify('phedex_topology', 'agent') FROM a" },
   { "agent_heartbeat", "UPDATE agents SET heartbeat = now() WHERE id = $1" },
   { "agent_stopped", "UPDATE agents SET stopped = now() WHERE id = $1" },
+  /* Every claim agent $1 holds, taken back: it (re)connected or a report
+   * failed, so it is working on none of them.  Transfers go back to the
+   * queue (their partial files become leftovers); verify and publish claims
+   * are freed.  Between cycles an agent holds no claim. */
+  { "agent_release_mine",
+    "WITH a AS (UPDATE tasks t SET state = 'queued' WHERE t.claimed_by = $1 AND t.state = 'active' "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node), "
+    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) SELECT id, file, from_node, to_node, 'lost', "
+    "  'the agent holding this transfer lost its claim (connection lost or its report failed); task re-queued' FROM a), "
+    "o AS (UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.claimed_by = $1 "
+    "  AND t.state IN ('transferred', 'verified') RETURNING 1) "
+    "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM o)" },
+  /* A node's router (shared) and delete agent (exclusive) exclude each
+   * other: a copy is never deleted between the router seeing it present
+   * (and so not requesting it) and committing. */
+  { "node_lock_shared", "SELECT pg_advisory_xact_lock_shared(7301, $1::int)" },
+  { "node_lock", "SELECT pg_advisory_xact_lock(7301, $1::int)" },
 
   /* ---- router ---- */
   /* Requests for the files each subscription has not seen yet (file ids
@@ -99,17 +116,21 @@ static const PxTmdbStatement statements[] = {
     "WITH g AS (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
     "open AS (SELECT t.priority, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
     "  WHERE t.for_node = $1 AND t.state IN ('queued', 'active', 'transferred', 'verified') GROUP BY t.priority), "
-    "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, "
+    "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, q.here, "
     "    sum(f.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
-    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT * FROM requests q WHERE q.node = $1 "
+    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT q.*, EXISTS (SELECT 1 FROM replicas h "
+    "      WHERE h.file = q.file AND h.node = $1 AND h.state = 'ok') AS here FROM requests q WHERE q.node = $1 "
     "    AND q.priority = pr.p AND q.state IN ('new', 'no_source', 'no_path') AND q.next_try <= now() "
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = q.subscription AND s.suspended_until > now()) "
     "    ORDER BY q.created, q.file LIMIT $6) q JOIN files f ON f.id = q.file), "
+    "have AS (UPDATE requests q SET state = 'done', reason = NULL, updated = now() FROM pending p "
+    "  WHERE p.here AND q.file = p.file AND q.node = $1 RETURNING 1), "
     "admit AS (SELECT p.* FROM pending p LEFT JOIN open o ON o.priority = p.priority "
-    "  WHERE coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
+    "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
     "cand AS (SELECT DISTINCT ON (p.file) p.file, r.node AS src, g.next, g.path, p.priority, p.is_custodial, "
     "    p.attempts FROM admit p JOIN replicas r ON r.file = p.file AND r.state = 'ok' AND r.node <> $1 "
-    "  JOIN g ON g.node = r.node ORDER BY p.file, g.cost, r.node), "
+    "  JOIN g ON g.node = r.node ORDER BY p.file, EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file "
+    "    AND d.node = r.node), g.cost, r.node), "
     "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
     "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand ON CONFLICT DO NOTHING RETURNING file), "
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = c.path::int[], updated = now() "
@@ -125,7 +146,17 @@ static const PxTmdbStatement statements[] = {
     "  RETURNING q.state) "
     "SELECT (SELECT count(*) FROM pending), (SELECT count(*) FROM ins), "
     "  (SELECT count(*) FROM miss WHERE state = 'no_source'), (SELECT count(*) FROM miss WHERE state = 'no_path'), "
-    "  (SELECT count(*) FROM pending) - (SELECT count(*) FROM admit)" },
+    "  (SELECT count(*) FROM pending WHERE NOT here) - (SELECT count(*) FROM admit), (SELECT count(*) FROM have)" },
+  /* Queued hops for this node's requests whose file already reached the
+   * hop's destination another way (e.g. that node's own subscription raced
+   * the hop): dropped, and the request is done (last hop) or routed on
+   * from there.  Download agents never claim such a hop. */
+  { "router_dups",
+    "WITH d AS (DELETE FROM tasks t WHERE t.for_node = $1 AND t.state = 'queued' AND EXISTS (SELECT 1 FROM replicas r "
+    "    WHERE r.file = t.file AND r.node = t.to_node AND r.state = 'ok') RETURNING t.file, t.to_node), "
+    "q AS (UPDATE requests q SET state = CASE WHEN d.to_node = $1 THEN 'done' ELSE 'new' END, next_try = now(), "
+    "    updated = now(), reason = NULL FROM d WHERE q.file = d.file AND q.node = $1 AND q.state = 'routed' RETURNING 1) "
+    "SELECT (SELECT count(*) FROM d)" },
   /* Requests waiting for a source or path: now, if their file has a new
    * replica or the topology changed (a link, a storage.xml, an agent). */
   { "router_recheck",
@@ -176,17 +207,18 @@ static const PxTmdbStatement statements[] = {
     "  RETURNING s.id), "
     "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
     "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
-    "md AS (INSERT INTO deletions (file, node) SELECT r.file, r.node FROM m JOIN blocks b ON b.dataset = m.dataset "
+    "md AS (INSERT INTO deletions (file, node, why) SELECT r.file, r.node, 'move' FROM m JOIN blocks b ON b.dataset = m.dataset "
     "    OR b.id = m.block JOIN files f ON f.block = b.id JOIN replicas r ON r.file = f.id AND r.node <> $1 "
     "  WHERE EXISTS (SELECT 1 FROM replicas h WHERE h.file = f.id AND h.node = $1 AND h.state = 'ok') "
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
     "      WHERE o.node = r.node AND ob.id = b.id) "
     "  ON CONFLICT DO NOTHING RETURNING 1), "
-    "tr AS (INSERT INTO deletions (file, node) SELECT DISTINCT t.file, t.to_node FROM tasks t "
+    "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' FROM tasks t "
     "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
     "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
+    "    AND NOT px_wanted(t.file, t.to_node) "
     "  ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM m), (SELECT count(*) FROM md), (SELECT count(*) FROM tr)" },
   /* The link's queue as this node's router sees it, into the current bin. */
@@ -215,6 +247,7 @@ static const PxTmdbStatement statements[] = {
     "  LEFT JOIN busy b ON b.from_node = l.from_node WHERE l.to_node = $1), "
     "pick AS (SELECT c.id FROM room CROSS JOIN LATERAL (SELECT id, priority FROM tasks q WHERE q.to_node = $1 "
     "    AND q.state = 'queued' AND q.from_node = room.from_node AND q.next_try <= now() "
+    "    AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file AND r.node = $1 AND r.state = 'ok') "
     "    ORDER BY q.priority, q.id LIMIT room.n FOR UPDATE SKIP LOCKED) c "
     "  WHERE room.n > 0 ORDER BY c.priority, c.id LIMIT $3) "
     "UPDATE tasks t SET state = 'active', claimed_by = $2, claimed_at = now(), attempts = t.attempts + 1 "
@@ -225,7 +258,7 @@ static const PxTmdbStatement statements[] = {
   { "download_start",
     "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
     "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
-    "WHERE t.id = r.id AND t.state = 'active'" },
+    "WHERE t.id = r.id AND t.state = 'active' AND t.claimed_by = $5 RETURNING t.id" },
   /* $8: the copy is already at its final name (validate-command said so). */
   { "download_report",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
@@ -238,7 +271,7 @@ static const PxTmdbStatement statements[] = {
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
     "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
-    "SELECT count(*) FROM u" },
+    "SELECT id FROM u" },
 
   /* ---- verify / publish: claims on transferred / verified tasks ---- */
   { "release_stale_claims",
@@ -275,10 +308,10 @@ static const PxTmdbStatement statements[] = {
     "n AS (SELECT pg_notify('phedex_node_' || $1, 'at-rest') FROM b LIMIT 1) "
     "SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM b), (SELECT count(*) FROM q), (SELECT count(*) FROM n)" },
   { "publish_claim",
-    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() WHERE t.id IN ("
+    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
     "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING t.id, t.tmp_pfn, t.to_pfn" },
+    "RETURNING t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum" },
   { "publish_report",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
@@ -301,9 +334,16 @@ static const PxTmdbStatement statements[] = {
   { "delete_leftovers",
     "SELECT id, pfn FROM leftovers WHERE node = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED" },
   { "delete_leftovers_done", "DELETE FROM leftovers WHERE id = ANY($1::bigint[])" },
+  /* Move and transit deletions of copies the node now wants are dropped. */
+  { "delete_drop_wanted",
+    "DELETE FROM deletions d WHERE d.node = $1 AND d.why <> 'user' AND px_wanted(d.file, d.node) RETURNING d.file" },
+  /* Deletions that are safe now: another good copy exists (or forced), and
+   * no queued or active transfer reads from this copy (those wait). */
   { "delete_claim",
     "SELECT d.file, f.lfn FROM deletions d JOIN files f ON f.id = d.file WHERE d.node = $1 AND (d.force "
     "  OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = d.file AND r.node <> d.node AND r.state = 'ok')) "
+    "  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.file = d.file AND t.from_node = d.node "
+    "    AND t.state IN ('queued', 'active')) "
     "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED" },
   { "delete_done",
     "WITH d AS (DELETE FROM deletions WHERE node = $1 AND file = ANY($2::bigint[]) RETURNING file) "
