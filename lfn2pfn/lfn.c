@@ -25,6 +25,29 @@ printable (const char *lfn, gsize len)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+/* Whether any of the 8 bytes of W is below 0x20 or is 0x7f (bit tricks from
+ * "Bit Twiddling Hacks": a byte below N sets its top bit in W - N*ones where
+ * it was clear in W).  It runs on every LFN mapped, so it goes 8 bytes at a
+ * time: byte by byte it cost a quarter of the lookup rate. */
+static inline gboolean
+has_control (guint64 w)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  guint64 del = w ^ (ones * 0x7f);
+  return ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & high) != 0;
+}
+
+static gboolean
+refuse_control (const char *lfn, gsize n, gsize i, GError **error)
+{
+  g_autofree char *p = printable (lfn, n);
+  guchar c = (guchar) lfn[i];
+  g_set_error (error, PX_LFN_ERROR, PX_LFN_ERROR_INVALID, "invalid LFN '%s': %s at byte %zu", p,
+               c == 0 ? "NUL" : "control character", i);
+  return FALSE;
+}
+
 gboolean
 px_lfn_validate (const char *lfn, gssize len, GError **error)
 {
@@ -42,25 +65,26 @@ px_lfn_validate (const char *lfn, gssize len, GError **error)
                    n, PX_LFN_MAX_LEN);
       return FALSE;
     }
-  gsize seg = 0; /* start of the current path segment */
-  for (gsize i = 0; i <= n; i++)
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8)
     {
-      guchar c = i < n ? (guchar) lfn[i] : '/';
-      if (c == '/')
-        {
-          if (i - seg == 2 && lfn[seg] == '.' && lfn[seg + 1] == '.')
-            {
-              g_autofree char *p = printable (lfn, n);
-              g_set_error (error, PX_LFN_ERROR, PX_LFN_ERROR_INVALID, "invalid LFN '%s': '..' path segment", p);
-              return FALSE;
-            }
-          seg = i + 1;
-        }
-      else if (c < 0x20 || c == 0x7f)
+      guint64 w;
+      memcpy (&w, lfn + i, 8);
+      if (G_UNLIKELY (has_control (w)))
+        break;
+    }
+  for (; i < n; i++)
+    if ((guchar) lfn[i] < 0x20 || (guchar) lfn[i] == 0x7f)
+      return refuse_control (lfn, n, i, error);
+  /* A '..' segment: between slashes or at either end.  memchr finds the
+   * few dots of a name (".root") faster than memmem finds "..". */
+  for (const char *d = memchr (lfn, '.', n); d; d = memchr (d + 1, '.', n - (gsize) (d + 1 - lfn)))
+    {
+      gsize at = (gsize) (d - lfn);
+      if (at + 1 < n && d[1] == '.' && (at == 0 || d[-1] == '/') && (at + 2 == n || d[2] == '/'))
         {
           g_autofree char *p = printable (lfn, n);
-          g_set_error (error, PX_LFN_ERROR, PX_LFN_ERROR_INVALID, "invalid LFN '%s': %s at byte %zu", p,
-                       c == 0 ? "NUL" : "control character", i);
+          g_set_error (error, PX_LFN_ERROR, PX_LFN_ERROR_INVALID, "invalid LFN '%s': '..' path segment", p);
           return FALSE;
         }
     }

@@ -721,10 +721,11 @@ PxTfcResult
 px_tfc_mapper_map (PxTfcMapper *m, const char *name, GString *out, const char **space_token, GError **error)
 {
   g_return_val_if_fail (m && name && out, PX_TFC_FAILED);
-  if (m->dir == PX_TFC_LFN_TO_PFN && !px_lfn_validate (name, -1, error))
+  gsize len = strlen (name);
+  if (m->dir == PX_TFC_LFN_TO_PFN && !px_lfn_validate (name, (gssize) len, error))
     return PX_TFC_FAILED;
   const char *tok = NULL;
-  int rc = apply (m, m->proto, name, strlen (name), out, &tok, 0, error);
+  int rc = apply (m, m->proto, name, len, out, &tok, 0, error);
   if (rc <= 0)
     return rc < 0 ? PX_TFC_FAILED : PX_TFC_NO_MATCH;
   if (space_token)
