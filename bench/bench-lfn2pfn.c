@@ -52,7 +52,7 @@ main (int argc, char **argv)
         }
       gint64 t0 = g_get_monotonic_time ();
       for (int i = 0; i < k; i++)
-        if (px_tfc_mapper_map (m, names + i * 160, out, NULL) == PX_TFC_MATCH)
+        if (px_tfc_mapper_map (m, names + i * 160, out, NULL, NULL) == PX_TFC_MATCH)
           matched++, bytes += out->len;
       spent += g_get_monotonic_time () - t0;
       done += k;

@@ -68,7 +68,7 @@ px_pool_write (const char *path, const char *const *lfns, const PxTfc *tfc, cons
   g_autoptr(GString) pfn = g_string_new (NULL);
   for (const char *const *l = lfns; ok && *l; l++)
     {
-      if (px_tfc_mapper_map (m, *l, pfn, NULL) != PX_TFC_MATCH)
+      if (px_tfc_mapper_map (m, *l, pfn, NULL, NULL) != PX_TFC_MATCH)
         {
           ++*unmapped;
           continue;

@@ -230,7 +230,7 @@ check_present (const char *node, const char *tfc_text, const char *tfc_path, con
       g_autoptr(GError) e = NULL;
       guint64 size = 0;
       const PxTransferBackend *be = NULL;
-      if (px_tfc_mapper_map (m, lfn, pfn, NULL) != PX_TFC_MATCH)
+      if (px_tfc_mapper_map (m, lfn, pfn, NULL, NULL) != PX_TFC_MATCH)
         e = g_error_new (PX_TFC_ERROR, PX_TFC_ERROR_NO_MATCH, "no %s rule maps it", proto);
       else if ((be = px_transfer_backend_for (pfn->str, &e)) && be->stat (pfn->str, &size, &e)
                && size != g_array_index (in->sizes, guint64, i))

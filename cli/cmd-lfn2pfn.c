@@ -3,6 +3,7 @@
  * (streamed: memory does not grow with the number of names). */
 #include "cli.h"
 #include "lfn2pfn/tfc.h"
+#include "lfn2pfn/lfn.h"
 #include <string.h>
 #include <errno.h>
 
@@ -26,7 +27,8 @@ run (PxTfcDirection dir, int argc, char **argv)
       "Map %s names to %s names with the %s rules of a storage.xml.\n"
       "With no NAME, names are read one per line from standard input.\n"
       "Each mapped name prints as 'NAME<TAB>RESULT' on stdout; a name no rule\n"
-      "matches is reported on stderr and the exit status is 1.",
+      "matches, or that reaches a broken rule, is reported on stderr and the\n"
+      "exit status is 1.  Problems found in the catalogue are warned about once.",
       dir == PX_TFC_LFN_TO_PFN ? "logical" : "physical", dir == PX_TFC_LFN_TO_PFN ? "physical" : "logical",
       px_tfc_direction_name (dir));
   if (!px_cli_parse (name, "[NAME...]", summary, entries, &argc, &argv))
@@ -44,6 +46,9 @@ run (PxTfcDirection dir, int argc, char **argv)
       px_cli_error (name, "%s", error->message);
       return PX_EXIT_FAILURE;
     }
+  const GPtrArray *warnings = px_tfc_get_warnings (tfc);
+  for (guint w = 0; w < warnings->len; w++)
+    px_cli_error (name, "warning: %s", (const char *) g_ptr_array_index (warnings, w));
   g_autoptr(PxTfcMapper) mapper = px_tfc_mapper_new (tfc, dir, protocol, destination, custodial, &error);
   if (!mapper)
     {
@@ -83,7 +88,19 @@ run (PxTfcDirection dir, int argc, char **argv)
         }
       total++;
       const char *token = NULL;
-      if (px_tfc_mapper_map (mapper, in, out, &token) != PX_TFC_MATCH)
+      g_autoptr(GError) map_error = NULL;
+      PxTfcResult res = px_tfc_mapper_map (mapper, in, out, &token, &map_error);
+      if (res == PX_TFC_FAILED)
+        {
+          failed++;
+          /* An invalid LFN's message names it, escaped; a rule's does not. */
+          if (map_error->domain == PX_LFN_ERROR)
+            px_cli_error (name, "%s", map_error->message);
+          else
+            px_cli_error (name, "cannot map '%s': %s", in, map_error->message);
+          continue;
+        }
+      if (res != PX_TFC_MATCH)
         {
           failed++;
           fprintf (stderr, "phedex %s: no %s rule of protocol '%s'%s%s%s matches '%s'\n", name,

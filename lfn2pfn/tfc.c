@@ -7,6 +7,7 @@
  * name allocates nothing once the strings have grown. */
 #include "config.h"
 #include "tfc.h"
+#include "lfn.h"
 #include "common/px-common.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -25,8 +26,9 @@ typedef struct
 typedef struct
 {
   guint id;           /* index within its direction, file order */
+  PxTfcDirection dir;
   int line;
-  int proto;          /* index into PxTfc.protocols */
+  int proto;          /* index into PxTfc.protocols, -1: no protocol (never reached) */
   int chain;          /* protocol index or -1 */
   char *chain_name;
   pcre2_code *path_match;
@@ -36,6 +38,11 @@ typedef struct
   char *result;
   TplPart *parts;
   guint n_parts;
+  /* Why a query that reaches this rule fails ("FILE:LINE: RULE: problem"),
+   * or NULL.  A catalogue with broken rules loads, as it did in PhEDEx;
+   * only the queries that reach one fail. */
+  char *broken;
+  char *dest_broken;  /* invalid destination-match: fails queries with a destination */
 } Rule;
 
 typedef struct
@@ -50,7 +57,17 @@ struct _PxTfc
   GPtrArray *protocol_names; /* char*, owned */
   GArray *protocols;         /* Proto */
   GPtrArray *rules[2];       /* Rule*, owned */
+  GPtrArray *warnings;       /* char*, owned, file order */
   guint max_groups;
+};
+
+/* What a mapper does with a rule: its destination or custodial flag rule it
+ * out, it is tried, or it fails the query. */
+enum
+{
+  RULE_SKIP = 0,
+  RULE_TRY,
+  RULE_FAIL,
 };
 
 struct _PxTfcMapper
@@ -58,7 +75,7 @@ struct _PxTfcMapper
   const PxTfc *tfc;
   PxTfcDirection dir;
   int proto;
-  gboolean *enabled;          /* per rule id: destination and custodial pass */
+  guint8 *state;              /* per rule id: RULE_SKIP, RULE_TRY or RULE_FAIL */
   pcre2_match_data *md;
   GString *scratch[PX_TFC_MAX_CHAIN + 2];
 };
@@ -80,6 +97,8 @@ rule_free (Rule *r)
   g_free (r->space_token);
   g_free (r->result);
   g_free (r->parts);
+  g_free (r->broken);
+  g_free (r->dest_broken);
   g_free (r);
 }
 
@@ -101,6 +120,8 @@ px_tfc_free (PxTfc *tfc)
   for (int d = 0; d < 2; d++)
     if (tfc->rules[d])
       g_ptr_array_unref (tfc->rules[d]);
+  if (tfc->warnings)
+    g_ptr_array_unref (tfc->warnings);
   g_free (tfc->source_name);
   g_free (tfc->text);
   g_free (tfc);
@@ -127,15 +148,46 @@ protocol_intern (PxTfc *tfc, const char *name)
   return (int) tfc->protocol_names->len - 1;
 }
 
-/* Error prefix naming file, line and rule. */
+static void G_GNUC_PRINTF (2, 3)
+warn (PxTfc *tfc, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_ptr_array_add (tfc->warnings, g_strdup_vprintf (fmt, ap));
+  va_end (ap);
+}
+
+/* "FILE:LINE: lfn-to-pfn rule #N (protocol 'P')": names a rule in messages. */
+static char *
+rule_name (const PxTfc *tfc, const Rule *r)
+{
+  if (r->proto < 0)
+    return g_strdup_printf ("%s:%d: %s rule #%u", tfc->source_name, r->line, px_tfc_direction_name (r->dir),
+                            r->id + 1);
+  return g_strdup_printf ("%s:%d: %s rule #%u (protocol '%s')", tfc->source_name, r->line,
+                          px_tfc_direction_name (r->dir), r->id + 1,
+                          (char *) g_ptr_array_index (tfc->protocol_names, r->proto));
+}
+
+/* Record that R cannot work: SLOT (r->broken or r->dest_broken) keeps the
+ * first problem for the queries that reach the rule, and every problem is a
+ * load warning. */
 static void G_GNUC_PRINTF (4, 5)
-rule_error (GError **error, const PxTfc *tfc, const Rule *r, const char *fmt, ...)
+rule_break (PxTfc *tfc, Rule *r, char **slot, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_INVALID, "%s:%d: %s", tfc->source_name, r->line, msg);
+  g_autofree char *who = rule_name (tfc, r);
+  char *full = g_strdup_printf ("%s: %s", who, msg);
+  warn (tfc, "%s; %s", full,
+        slot == &r->dest_broken ? "queries with a destination that reach this rule fail"
+                                : "queries that reach this rule fail");
+  if (*slot)
+    g_free (full);
+  else
+    *slot = full;
 }
 
 static pcre2_code *
@@ -248,132 +300,138 @@ static const char *const known_attrs[] = {
   "protocol", "path-match", "result", "chain", "destination-match", "is-custodial", "space-token", NULL
 };
 
+/* A rule as PhEDEx read it: every problem that PhEDEx would ignore (an
+ * unknown attribute, a rule without protocol) is a warning, every problem
+ * that would make it fail or silently map to a wrong name breaks the rule
+ * (rule_break), and only queries that reach it fail. */
 static Rule *
-parse_rule (PxTfc *tfc, xmlNode *node, PxTfcDirection dir, GError **error)
+parse_rule (PxTfc *tfc, xmlNode *node, PxTfcDirection dir)
 {
   Rule *r = g_new0 (Rule, 1);
   r->line = (int) xmlGetLineNo (node);
+  r->dir = dir;
   r->chain = -1;
   r->custodial = -1;
+  r->proto = -1;
   r->id = tfc->rules[dir]->len;
   g_autofree char *protocol = NULL, *path_match = NULL, *dest = NULL, *cust = NULL;
+  g_autoptr(GPtrArray) unknown = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) local = NULL;
   guint32 n_groups = 0;
-  const char *what = px_tfc_direction_name (dir);
 
   for (xmlAttr *a = node->properties; a; a = a->next)
     {
       const char *an = (const char *) a->name;
       if (!g_strv_contains (known_attrs, an))
         {
-          rule_error (error, tfc, r, "%s rule #%u: unknown attribute '%s' (known: protocol, path-match, result, "
-                      "chain, destination-match, is-custodial, space-token)", what, r->id + 1, an);
-          goto fail;
+          g_ptr_array_add (unknown, g_strdup (an));
+          continue;
         }
       xmlChar *v = xmlNodeListGetString (node->doc, a->children, 1);
       char *val = g_strdup (v ? (const char *) v : "");
       xmlFree (v);
-      if (strcmp (an, "protocol") == 0) protocol = val;
-      else if (strcmp (an, "path-match") == 0) path_match = val;
-      else if (strcmp (an, "result") == 0) r->result = val;
-      else if (strcmp (an, "chain") == 0) r->chain_name = val;
-      else if (strcmp (an, "destination-match") == 0) dest = val;
-      else if (strcmp (an, "is-custodial") == 0) cust = val;
-      else r->space_token = val;
+      char **slot = strcmp (an, "protocol") == 0            ? &protocol
+                    : strcmp (an, "path-match") == 0        ? &path_match
+                    : strcmp (an, "result") == 0            ? &r->result
+                    : strcmp (an, "chain") == 0             ? &r->chain_name
+                    : strcmp (an, "destination-match") == 0 ? &dest
+                    : strcmp (an, "is-custodial") == 0      ? &cust
+                                                            : &r->space_token;
+      g_free (*slot);
+      *slot = val;
     }
 
   if (!protocol || !*protocol)
     {
-      rule_error (error, tfc, r, "%s rule #%u: %s protocol attribute", what, r->id + 1,
-                  protocol ? "empty" : "missing");
-      goto fail;
+      /* PhEDEx filed it under an undefined protocol that no query names. */
+      g_autofree char *who = rule_name (tfc, r);
+      warn (tfc, "%s: %s protocol attribute; the rule is ignored", who, protocol ? "empty" : "missing");
+      r->broken = g_strdup_printf ("%s: %s protocol attribute", who, protocol ? "empty" : "missing");
+      return r;
     }
   r->proto = protocol_intern (tfc, protocol);
-#define RULE_CTX what, r->id + 1, protocol
+  for (guint i = 0; i < unknown->len; i++)
+    {
+      g_autofree char *who = rule_name (tfc, r);
+      warn (tfc, "%s: unknown attribute '%s' ignored (known: protocol, path-match, result, chain, "
+            "destination-match, is-custodial, space-token)", who, (char *) g_ptr_array_index (unknown, i));
+    }
   if (!path_match)
-    {
-      rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): missing path-match attribute", RULE_CTX);
-      goto fail;
-    }
+    rule_break (tfc, r, &r->broken, "missing path-match attribute");
   if (!r->result)
-    {
-      rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): missing result attribute", RULE_CTX);
-      goto fail;
-    }
+    rule_break (tfc, r, &r->broken, "missing result attribute");
   if (r->chain_name && !*r->chain_name)
+    rule_break (tfc, r, &r->broken, "empty chain attribute");
+  /* PhEDEx took an empty is-custodial for an absent one; any other value but
+   * y or n matched no query, silently. */
+  if (cust && *cust)
     {
-      rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): empty chain attribute", RULE_CTX);
-      goto fail;
-    }
-  if (cust)
-    {
-      if (strcmp (cust, "y") == 0) r->custodial = 1;
-      else if (strcmp (cust, "n") == 0) r->custodial = 0;
+      if (strcmp (cust, "y") == 0)
+        r->custodial = 1;
+      else if (strcmp (cust, "n") == 0)
+        r->custodial = 0;
       else
-        {
-          rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): is-custodial must be 'y' or 'n', not '%s'",
-                      RULE_CTX, cust);
-          goto fail;
-        }
+        rule_break (tfc, r, &r->broken, "is-custodial must be 'y' or 'n', not '%s'", cust);
     }
   if (r->space_token && !*r->space_token)
     g_clear_pointer (&r->space_token, g_free);
 
-  r->path_match = compile_regex (path_match, &local);
-  if (!r->path_match)
+  if (path_match)
     {
-      rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): invalid path-match '%s': %s", RULE_CTX,
-                  path_match, local->message);
-      goto fail;
+      r->path_match = compile_regex (path_match, &local);
+      if (!r->path_match)
+        {
+          rule_break (tfc, r, &r->broken, "invalid path-match '%s': %s", path_match, local->message);
+          g_clear_error (&local);
+        }
     }
   if (dest)
     {
       r->dest_match = compile_regex (dest, &local);
       if (!r->dest_match)
         {
-          rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): invalid destination-match '%s': %s", RULE_CTX,
-                      dest, local->message);
-          goto fail;
+          rule_break (tfc, r, &r->dest_broken, "invalid destination-match '%s': %s", dest, local->message);
+          g_clear_error (&local);
         }
     }
-  pcre2_pattern_info (r->path_match, PCRE2_INFO_CAPTURECOUNT, &n_groups);
-  tfc->max_groups = MAX (tfc->max_groups, n_groups);
-  if (!parse_result (r, n_groups, &local))
+  if (r->path_match && r->result)
     {
-      rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): %s", RULE_CTX, local->message);
-      goto fail;
+      pcre2_pattern_info (r->path_match, PCRE2_INFO_CAPTURECOUNT, &n_groups);
+      tfc->max_groups = MAX (tfc->max_groups, n_groups);
+      if (!parse_result (r, n_groups, &local))
+        rule_break (tfc, r, &r->broken, "%s", local->message);
     }
-#undef RULE_CTX
   return r;
-
-fail:
-  rule_free (r);
-  return NULL;
 }
 
-/* Longest chain below protocol P in DIR; -1 on a loop.  STATE: 0 unseen, 1 on
- * the current path, 2 done (depth in DEPTH). */
+/* Longest chain below protocol P in DIR.  STATE: 0 unseen, 1 on the current
+ * path, 2 done (depth in DEPTH).  A rule that closes a loop or would chain
+ * deeper than PX_TFC_MAX_CHAIN is broken and no longer counts, so the chains
+ * that remain form no loop and are at most PX_TFC_MAX_CHAIN deep. */
 static int
-chain_depth (const PxTfc *tfc, PxTfcDirection dir, int p, guint8 *state, int *depth, const Rule **culprit)
+chain_depth (PxTfc *tfc, PxTfcDirection dir, int p, guint8 *state, int *depth)
 {
   if (state[p] == 2)
     return depth[p];
-  if (state[p] == 1)
-    return -1;
   state[p] = 1;
   int best = 0;
   GPtrArray *rules = g_array_index (tfc->protocols, Proto, p).rules[dir];
   for (guint i = 0; i < rules->len; i++)
     {
-      const Rule *r = g_ptr_array_index (rules, i);
-      if (r->chain < 0)
+      Rule *r = g_ptr_array_index (rules, i);
+      if (r->chain < 0 || r->broken)
         continue;
-      int d = chain_depth (tfc, dir, r->chain, state, depth, culprit);
-      if (d < 0)
+      if (state[r->chain] == 1)
         {
-          if (!*culprit)
-            *culprit = r;
-          return -1;
+          rule_break (tfc, r, &r->broken, "chain loop through protocol '%s'", r->chain_name);
+          continue;
+        }
+      int d = chain_depth (tfc, dir, r->chain, state, depth);
+      if (d + 1 > PX_TFC_MAX_CHAIN)
+        {
+          rule_break (tfc, r, &r->broken, "chain through protocol '%s' is %d deep; at most %d is allowed",
+                      r->chain_name, d + 1, PX_TFC_MAX_CHAIN);
+          continue;
         }
       best = MAX (best, d + 1);
     }
@@ -382,8 +440,8 @@ chain_depth (const PxTfc *tfc, PxTfcDirection dir, int p, guint8 *state, int *de
   return best;
 }
 
-static gboolean
-check_chains (PxTfc *tfc, GError **error)
+static void
+check_chains (PxTfc *tfc)
 {
   for (int dir = 0; dir < 2; dir++)
     {
@@ -391,43 +449,21 @@ check_chains (PxTfc *tfc, GError **error)
       for (guint i = 0; i < rules->len; i++)
         {
           Rule *r = g_ptr_array_index (rules, i);
-          if (!r->chain_name)
+          if (!r->chain_name || !*r->chain_name || r->proto < 0)
             continue;
-          r->chain = protocol_index (tfc, r->chain_name);
-          if (r->chain < 0 || g_array_index (tfc->protocols, Proto, r->chain).rules[dir]->len == 0)
-            {
-              rule_error (error, tfc, r, "%s rule #%u (protocol '%s'): chain to protocol '%s' which has no %s rules",
-                          px_tfc_direction_name (dir), r->id + 1,
-                          (char *) g_ptr_array_index (tfc->protocol_names, r->proto), r->chain_name,
-                          px_tfc_direction_name (dir));
-              return FALSE;
-            }
+          int c = protocol_index (tfc, r->chain_name);
+          if (c < 0 || g_array_index (tfc->protocols, Proto, c).rules[dir]->len == 0)
+            rule_break (tfc, r, &r->broken, "chain to protocol '%s' which has no %s rules", r->chain_name,
+                        px_tfc_direction_name (dir));
+          else
+            r->chain = c;
         }
       guint np = tfc->protocols->len;
       g_autofree guint8 *state = g_new0 (guint8, np);
       g_autofree int *depth = g_new0 (int, np);
       for (guint p = 0; p < np; p++)
-        {
-          const Rule *culprit = NULL;
-          int d = chain_depth (tfc, dir, (int) p, state, depth, &culprit);
-          if (d < 0)
-            {
-              rule_error (error, tfc, culprit, "%s rule #%u (protocol '%s'): chain loop through protocol '%s'",
-                          px_tfc_direction_name (dir), culprit->id + 1,
-                          (char *) g_ptr_array_index (tfc->protocol_names, culprit->proto), culprit->chain_name);
-              return FALSE;
-            }
-          if (d > PX_TFC_MAX_CHAIN)
-            {
-              g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_INVALID,
-                           "%s: %s chain from protocol '%s' is %d deep; at most %d is allowed", tfc->source_name,
-                           px_tfc_direction_name (dir), (char *) g_ptr_array_index (tfc->protocol_names, p), d,
-                           PX_TFC_MAX_CHAIN);
-              return FALSE;
-            }
-        }
+        chain_depth (tfc, dir, (int) p, state, depth);
     }
-  return TRUE;
 }
 
 PxTfc *
@@ -441,6 +477,7 @@ px_tfc_load_data (const char *data, gsize len, const char *name, GError **error)
   tfc->protocols = g_array_new (FALSE, TRUE, sizeof (Proto));
   for (int d = 0; d < 2; d++)
     tfc->rules[d] = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  tfc->warnings = g_ptr_array_new_with_free_func (g_free);
 
   if (len > G_MAXINT)
     {
@@ -477,19 +514,17 @@ px_tfc_load_data (const char *data, gsize len, const char *name, GError **error)
         dir = PX_TFC_PFN_TO_LFN;
       else
         {
-          g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_INVALID,
-                       "%s:%d: unknown element <%s> (expected <lfn-to-pfn> or <pfn-to-lfn>)", tfc->source_name,
-                       (int) xmlGetLineNo (n), (const char *) n->name);
-          return NULL;
+          /* PhEDEx read only the elements it knew. */
+          warn (tfc, "%s:%d: unknown element <%s> ignored (expected <lfn-to-pfn> or <pfn-to-lfn>)",
+                tfc->source_name, (int) xmlGetLineNo (n), (const char *) n->name);
+          continue;
         }
-      Rule *r = parse_rule (tfc, n, dir, error);
-      if (!r)
-        return NULL;
+      Rule *r = parse_rule (tfc, n, dir);
       g_ptr_array_add (tfc->rules[dir], r);
-      g_ptr_array_add (g_array_index (tfc->protocols, Proto, r->proto).rules[dir], r);
+      if (r->proto >= 0)
+        g_ptr_array_add (g_array_index (tfc->protocols, Proto, r->proto).rules[dir], r);
     }
-  if (!check_chains (tfc, error))
-    return NULL;
+  check_chains (tfc);
   return g_steal_pointer (&tfc);
 }
 
@@ -511,6 +546,12 @@ const char *
 px_tfc_get_source_text (const PxTfc *tfc)
 {
   return tfc->text;
+}
+
+const GPtrArray *
+px_tfc_get_warnings (const PxTfc *tfc)
+{
+  return tfc->warnings;
 }
 
 GPtrArray *
@@ -541,8 +582,9 @@ px_tfc_mapper_new (const PxTfc *tfc, PxTfcDirection direction, const char *proto
       g_autoptr(GPtrArray) known = px_tfc_list_protocols (tfc, direction);
       g_ptr_array_add (known, NULL);
       g_autofree char *list = g_strjoinv ("', '", (char **) known->pdata);
-      g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_PROTOCOL, "%s has no %s rules for protocol '%s' (it has '%s')",
-                   tfc->source_name, px_tfc_direction_name (direction), protocol, list);
+      g_autofree char *quoted = known->len > 1 ? g_strdup_printf ("'%s'", list) : g_strdup ("none");
+      g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_PROTOCOL, "%s has no %s rules for protocol '%s' (it has %s)",
+                   tfc->source_name, px_tfc_direction_name (direction), protocol, quoted);
       return NULL;
     }
   PxTfcMapper *m = g_new0 (PxTfcMapper, 1);
@@ -550,17 +592,20 @@ px_tfc_mapper_new (const PxTfc *tfc, PxTfcDirection direction, const char *proto
   m->dir = direction;
   m->proto = p;
   GPtrArray *rules = tfc->rules[direction];
-  m->enabled = g_new0 (gboolean, rules->len + 1);
+  m->state = g_new0 (guint8, rules->len + 1);
   m->md = pcre2_match_data_create (tfc->max_groups + 1, NULL);
   for (guint i = 0; i < rules->len; i++)
     {
       const Rule *r = g_ptr_array_index (rules, i);
-      gboolean ok = TRUE;
-      if (r->custodial >= 0 && r->custodial != (custodial ? 1 : 0))
-        ok = FALSE;
-      if (ok && destination && r->dest_match)
-        ok = pcre2_match (r->dest_match, (PCRE2_SPTR) destination, strlen (destination), 0, 0, m->md, NULL) >= 0;
-      m->enabled[r->id] = ok;
+      guint8 st = r->broken ? RULE_FAIL : RULE_TRY;
+      if (r->proto < 0 || (r->custodial >= 0 && r->custodial != (custodial ? 1 : 0)))
+        st = RULE_SKIP;
+      else if (destination && r->dest_broken)
+        st = RULE_FAIL;
+      else if (destination && r->dest_match
+               && pcre2_match (r->dest_match, (PCRE2_SPTR) destination, strlen (destination), 0, 0, m->md, NULL) < 0)
+        st = RULE_SKIP;
+      m->state[r->id] = st;
     }
   for (int i = 0; i < PX_TFC_MAX_CHAIN + 2; i++)
     m->scratch[i] = g_string_sized_new (256);
@@ -575,7 +620,7 @@ px_tfc_mapper_free (PxTfcMapper *m)
   for (int i = 0; i < PX_TFC_MAX_CHAIN + 2; i++)
     g_string_free (m->scratch[i], TRUE);
   pcre2_match_data_free (m->md);
-  g_free (m->enabled);
+  g_free (m->state);
   g_free (m);
 }
 
@@ -596,57 +641,93 @@ substitute (const Rule *r, const char *name, gsize len, const PCRE2_SIZE *ov, in
   g_string_append_len (out, name + ov[1], (gssize) (len - ov[1]));
 }
 
-static gboolean
-apply (PxTfcMapper *m, int proto, const char *in, gsize inlen, GString *out, const char **token, int depth)
+/* PhEDEx's applyStorageRules: 1 with OUT and *TOKEN set, 0 when no rule
+ * gives a name, -1 with ERROR set when the query reaches a broken rule.
+ * TOKEN plays PhEDEx's $space_token: it comes in from the caller, a chain
+ * (lfn-to-pfn: before the rule's own path-match) sets it even when the rule
+ * then does not match, a chain that gives nothing clears it, and a matching
+ * rule's own token replaces it (pfn-to-lfn: before its chain, so the chain's
+ * token wins). */
+static int
+apply (PxTfcMapper *m, int proto, const char *in, gsize inlen, GString *out, const char **token, int depth,
+       GError **error)
 {
   const PxTfc *tfc = m->tfc;
   GPtrArray *rules = g_array_index (tfc->protocols, Proto, proto).rules[m->dir];
+  const char *tok = *token;
   for (guint i = 0; i < rules->len; i++)
     {
       const Rule *r = g_ptr_array_index (rules, i);
-      if (!m->enabled[r->id])
-        continue;
+      guint8 st = m->state[r->id];
+      if (G_UNLIKELY (st != RULE_TRY))
+        {
+          if (st == RULE_SKIP)
+            continue;
+          g_set_error_literal (error, PX_TFC_ERROR, PX_TFC_ERROR_RULE, r->broken ? r->broken : r->dest_broken);
+          return -1;
+        }
       const char *name = in;
       gsize len = inlen;
-      const char *tok = *token;
       if (m->dir == PX_TFC_LFN_TO_PFN && r->chain >= 0)
         {
           GString *tmp = m->scratch[depth];
-          if (!apply (m, r->chain, in, inlen, tmp, &tok, depth + 1))
-            continue;
+          int c = apply (m, r->chain, in, inlen, tmp, &tok, depth + 1, error);
+          if (c < 0)
+            return -1;
+          if (c == 0)
+            {
+              tok = NULL;
+              continue;
+            }
           name = tmp->str;
           len = tmp->len;
         }
       int rc = pcre2_match (r->path_match, (PCRE2_SPTR) name, len, 0, 0, m->md, NULL);
-      if (rc < 0)
+      if (rc == PCRE2_ERROR_NOMATCH)
         continue;
+      if (G_UNLIKELY (rc < 0))
+        {
+          PCRE2_UCHAR buf[256];
+          pcre2_get_error_message (rc, buf, sizeof buf);
+          g_autofree char *who = rule_name (tfc, r);
+          g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_RULE, "%s: path-match failed on '%s': %s", who, name,
+                       (char *) buf);
+          return -1;
+        }
       if (rc == 0)
         rc = (int) pcre2_get_ovector_count (m->md);
       const PCRE2_SIZE *ov = pcre2_get_ovector_pointer (m->md);
+      if (r->space_token)
+        tok = r->space_token;
       if (m->dir == PX_TFC_PFN_TO_LFN && r->chain >= 0)
         {
+          /* Once the path-match matched, the chain's answer is the answer,
+           * even none: no further rule is tried. */
           GString *tmp = m->scratch[depth];
           substitute (r, name, len, ov, rc, tmp);
-          if (!apply (m, r->chain, tmp->str, tmp->len, out, &tok, depth + 1))
-            continue;
+          int c = apply (m, r->chain, tmp->str, tmp->len, out, &tok, depth + 1, error);
+          if (c <= 0)
+            return c;
         }
       else
         substitute (r, name, len, ov, rc, out);
-      if (r->space_token)
-        tok = r->space_token;
       *token = tok;
-      return TRUE;
+      return 1;
     }
-  return FALSE;
+  return 0;
 }
 
 PxTfcResult
-px_tfc_mapper_map (PxTfcMapper *m, const char *name, GString *out, const char **space_token)
+px_tfc_mapper_map (PxTfcMapper *m, const char *name, GString *out, const char **space_token, GError **error)
 {
-  g_return_val_if_fail (m && name && out, PX_TFC_NO_MATCH);
+  g_return_val_if_fail (m && name && out, PX_TFC_FAILED);
+  gsize len = strlen (name);
+  if (m->dir == PX_TFC_LFN_TO_PFN && !px_lfn_validate (name, (gssize) len, error))
+    return PX_TFC_FAILED;
   const char *tok = NULL;
-  if (!apply (m, m->proto, name, strlen (name), out, &tok, 0))
-    return PX_TFC_NO_MATCH;
+  int rc = apply (m, m->proto, name, len, out, &tok, 0, error);
+  if (rc <= 0)
+    return rc < 0 ? PX_TFC_FAILED : PX_TFC_NO_MATCH;
   if (space_token)
     *space_token = tok;
   return PX_TFC_MATCH;
@@ -661,11 +742,17 @@ px_tfc_map_one (const PxTfc *tfc, PxTfcDirection direction, const char *protocol
     return NULL;
   g_autoptr(GString) out = g_string_new (NULL);
   const char *tok = NULL;
-  if (px_tfc_mapper_map (m, name, out, &tok) != PX_TFC_MATCH)
+  switch (px_tfc_mapper_map (m, name, out, &tok, error))
     {
+    case PX_TFC_MATCH:
+      break;
+    case PX_TFC_NO_MATCH:
       g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_NO_MATCH, "no %s rule of protocol '%s' in %s matches '%s'%s%s",
                    px_tfc_direction_name (direction), protocol, tfc->source_name, name,
                    destination ? " for destination " : "", destination ? destination : "");
+      return NULL;
+    case PX_TFC_FAILED:
+    default:
       return NULL;
     }
   if (space_token)

@@ -39,9 +39,32 @@ test_expect_success '--json prints an array with the space token' '
 	python3 -c "import json,sys; d=json.load(open(\"out\")); assert d==[{\"lfn\":\"/store/a\",\"pfn\":\"/storage/cms/disk/store/a\",\"space_token\":\"CMS_DEFAULT\"}], d"
 '
 
-test_expect_success 'a broken storage.xml names file, line and rule' '
-	test_expect_code 1 phedex lfn2pfn --tfc "$top_srcdir/tests/data/tfc-bad/bad-regex.xml" -p direct /store/a 2>err &&
-	grep -q "bad-regex.xml:2: lfn-to-pfn rule #1 (protocol .direct.): invalid path-match" err
+test_expect_success 'a broken rule: one warning when loading, only the names that reach it fail' '
+	BAD="$top_srcdir/tests/data/tfc-bad/chain-missing.xml" &&
+	test_expect_code 1 phedex lfn2pfn --tfc "$BAD" -p srmv2 /store/a /store/b 2>err >out &&
+	test $(grep -c "warning: .*chain-missing.xml:3: lfn-to-pfn rule #2 (protocol .srmv2.): chain to protocol .dirct. which has no lfn-to-pfn rules" err) = 1 &&
+	grep -q "cannot map ./store/a.: .*chain-missing.xml:3: lfn-to-pfn rule #2 (protocol .srmv2.): chain to protocol .dirct." err &&
+	grep -q "2 of 2 names did not map" err &&
+	test ! -s out &&
+	phedex lfn2pfn --tfc "$BAD" -p direct /store/a /store/b >out 2>err &&
+	test $(grep -c warning err) = 1 &&
+	printf "%s\t%s\n" /store/a /d/a /store/b /d/b >want &&
+	cmp want out
+'
+
+test_expect_success 'malformed XML is still refused at load' '
+	test_expect_code 1 phedex lfn2pfn --tfc "$top_srcdir/tests/data/tfc-bad/malformed.xml" -p direct /store/a 2>err &&
+	grep -q "malformed.xml:3: malformed XML" err
+'
+
+test_expect_success 'an LFN with a .. segment or a control character never reaches a PFN' '
+	printf "/store/a\n/store/../etc/passwd\n/store/b\033[2J\n" | phedex lfn2pfn --tfc "$TFC" -p direct >out 2>err; code=$? &&
+	test $code = 1 &&
+	test $(wc -l <out) = 1 &&
+	grep -q "^phedex lfn2pfn: invalid LFN ./store/../etc/passwd.: .... path segment$" err &&
+	grep -q "^phedex lfn2pfn: invalid LFN ./store/b.x1b.2J.: control character at byte 8$" err &&
+	! grep -q "$(printf "\033")" err &&
+	grep -q "2 of 3 names did not map" err
 '
 
 test_expect_success 'an unknown protocol lists the ones there are' '

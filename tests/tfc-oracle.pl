@@ -28,14 +28,22 @@
 #     query without destination is not filtered by it;
 #   - is-custodial="y|n" must equal the query's flag; absent means either;
 #   - lfn-to-pfn with chain="X": first map the name through protocol X's
-#     lfn-to-pfn rules (recursively); if that gives nothing skip the rule,
-#     else match this rule's path-match against the chain's result;
+#     lfn-to-pfn rules (recursively); if that gives nothing skip the rule
+#     (try the next one), else match this rule's path-match against the
+#     chain's result;
 #   - pfn-to-lfn with chain="X": match and rewrite with this rule first, then
-#     map the result through protocol X's pfn-to-lfn rules (skip the rule if
-#     the chain gives nothing);
+#     map the result through protocol X's pfn-to-lfn rules; once this rule's
+#     path-match matched, the chain's answer is final, even when the chain
+#     gives nothing (no further rule is tried);
 #   - the rewrite is Perl's  $name =~ s!path-match!result!  (first match only,
 #     surrounding text kept, $1..$9 and ${N});
-#   - space-token is sticky through a chain, a rule's own token overrides.
+#   - space-token is sticky through a chain.  lfn-to-pfn: the rule's own token
+#     overrides its chain's; pfn-to-lfn: the rule's token is set before its
+#     chain runs, so the chain's token overrides it.  The token is one value
+#     per call over all the rules: an lfn-to-pfn chain's token stays for the
+#     next rules when this rule's path-match fails, a chain that gives
+#     nothing clears it.
+#   - is-custodial="" counts as absent (PhEDEx tested it for truth).
 #
 # The XML reader is a deliberately small regex parser, good enough for the
 # well-formed test catalogues (no XML::LibXML on the build hosts): comments,
@@ -88,25 +96,29 @@ sub load_catalogue
     return \%rules;
 }
 
-# ($token, $name) or () when nothing matches.
+# ($token, $name) or () when nothing matches.  $token is PhEDEx's
+# $space_token: it comes in from the caller and is one variable for the whole
+# loop over the rules, so an lfn-to-pfn chain's token stays for the next rules
+# when this rule's path-match then fails, and a chain that gives nothing
+# leaves it undefined.
 sub apply_rules
 {
-    my ($cat, $dir, $proto, $dest, $custodial, $given, $depth) = @_;
+    my ($cat, $dir, $proto, $dest, $custodial, $given, $depth, $token) = @_;
     die "chain deeper than 20 through '$proto'\n" if $depth > 20;
     for my $rule (@{ $cat->{$dir}{$proto} || [] })
     {
         my $name = $given;
-        my $token;
-        next if defined $rule->{'is-custodial'} && $rule->{'is-custodial'} ne $custodial;
+        next if defined $rule->{'is-custodial'} && $rule->{'is-custodial'} ne ''
+             && $rule->{'is-custodial'} ne $custodial;
         next if defined $rule->{'destination-match'}
              && defined $dest
              && $dest !~ m!$rule->{'destination-match'}!;
 
         if ($dir eq 'lfn-to-pfn' && defined $rule->{chain})
         {
-            my @r = apply_rules($cat, $dir, $rule->{chain}, $dest, $custodial, $name, $depth + 1);
-            next unless @r;
-            ($token, $name) = @r;
+            my @r = apply_rules($cat, $dir, $rule->{chain}, $dest, $custodial, $name, $depth + 1, $token);
+            ($token, $name) = @r ? @r : (undef, undef);
+            next unless defined $name;
         }
 
         next unless $name =~ m!$rule->{'path-match'}!;
@@ -115,16 +127,15 @@ sub apply_rules
             my $ok = eval "\$name =~ s!\$rule->{'path-match'}!$rule->{result}!; 1";
             die "bad result '$rule->{result}': $@" unless $ok;
         }
-
-        if ($dir eq 'pfn-to-lfn' && defined $rule->{chain})
-        {
-            my @r = apply_rules($cat, $dir, $rule->{chain}, $dest, $custodial, $name, $depth + 1);
-            next unless @r;
-            ($token, $name) = @r;
-        }
-
         $token = $rule->{'space-token'}
             if defined $rule->{'space-token'} && $rule->{'space-token'} ne '';
+
+        # pfn-to-lfn: once the path-match matched, the chain's answer is the
+        # answer, even when it is none; no further rule is tried.
+        if ($dir eq 'pfn-to-lfn' && defined $rule->{chain})
+        {
+            return apply_rules($cat, $dir, $rule->{chain}, $dest, $custodial, $name, $depth + 1, $token);
+        }
         return ($token, $name);
     }
     return ();

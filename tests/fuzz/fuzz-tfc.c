@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           {
             PxTfcMapper *m = px_tfc_mapper_new (tfc, dir, protos->pdata[p], "T1_XX_Site", custodial, NULL);
             for (gsize i = 0; m && i < G_N_ELEMENTS (names); i++)
-              px_tfc_mapper_map (m, names[i], out, NULL);
+              px_tfc_mapper_map (m, names[i], out, NULL, NULL);
             if (m)
               px_tfc_mapper_free (m);
           }
