@@ -186,6 +186,30 @@ parse_doc (PxInject *in, xmlDoc *doc, const char *file, GError **error)
   return TRUE;
 }
 
+/* An <!ENTITY> can make a few bytes expand to gigabytes (the "billion
+ * laughs"), and XML_PARSE_HUGE lifts libxml2's guard; an injection needs
+ * none: the parser stops at the first declaration. */
+typedef struct
+{
+  char *name;
+  int line;
+} Entity;
+
+static void
+refuse_entity (void *data, const xmlChar *name, int type, const xmlChar *public_id, const xmlChar *system_id,
+               xmlChar *content)
+{
+  xmlParserCtxt *ctxt = data;
+  Entity *e = ctxt->_private;
+  if (!e->name)
+    {
+      e->name = g_strdup ((const char *) name);
+      e->line = ctxt->input ? ctxt->input->line : 0;
+    }
+  ctxt->wellFormed = 0;
+  xmlStopParser (ctxt);
+}
+
 static PxInject *
 parse (const char *path, const char *data, gsize size, const char *name, GError **error)
 {
@@ -198,8 +222,18 @@ parse (const char *path, const char *data, gsize size, const char *name, GError 
       g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, "%s: larger than 2 GB", name);
       return NULL;
     }
+  Entity entity = { NULL, 0 };
+  ctxt->_private = &entity;
+  ctxt->sax->entityDecl = refuse_entity;
   g_autoptr(xmlDoc) doc = path ? xmlCtxtReadFile (ctxt, path, NULL, options)
                                : xmlCtxtReadMemory (ctxt, data, (int) size, name, NULL, options);
+  g_autofree char *entity_name = entity.name;
+  if (entity_name)
+    {
+      g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, "%s:%d: entity declarations are not allowed "
+                   "(<!ENTITY %s>)", name, entity.line, entity_name);
+      return NULL;
+    }
   if (!doc)
     {
       const xmlError *e = xmlCtxtGetLastError (ctxt);

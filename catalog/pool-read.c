@@ -147,6 +147,23 @@ keep_first_error (void *data, xmlErrorPtr e)
     }
 }
 
+/* An <!ENTITY> can make a few bytes expand to gigabytes (the "billion
+ * laughs"); a POOL catalogue needs none: the parser stops at the first. */
+static void
+refuse_entity (void *data, const xmlChar *name, int type, const xmlChar *public_id, const xmlChar *system_id,
+               xmlChar *content)
+{
+  xmlParserCtxt *ctxt = data;
+  FirstError *first = ctxt->_private;
+  if (!first->message)
+    {
+      first->message = g_strdup_printf ("entity declarations are not allowed (<!ENTITY %s>)", (const char *) name);
+      first->line = ctxt->input ? ctxt->input->line : 0;
+    }
+  ctxt->wellFormed = 0;
+  xmlStopParser (ctxt);
+}
+
 GPtrArray *
 px_pool_parse (const char *data, gsize size, const char *name, GError **error)
 {
@@ -161,6 +178,7 @@ px_pool_parse (const char *data, gsize size, const char *name, GError **error)
   FirstError first = { NULL, 0 };
   ctxt->_private = &first;
   ctxt->sax->serror = keep_first_error;
+  ctxt->sax->entityDecl = refuse_entity;
   g_autoptr(xmlDoc) doc = xmlCtxtReadMemory (ctxt, data, (int) size, name, NULL,
                                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   g_autofree char *message = first.message;

@@ -19,7 +19,7 @@ test_expect_success 'make fuzz builds a target per parser' '
 for n in $FUZZ_NAMES; do
 	test_expect_success "fuzz-$n: $RUNS inputs from tests/fuzz/seeds/$n, no crash" '
 		mkdir corpus-$n &&
-		"$top_builddir/bench/fuzz-$n" -runs=$RUNS -artifact_prefix="$TEST_TMP/crash-$n-" corpus-$n \
+		"$top_builddir/bench/fuzz-$n" -runs=$RUNS -timeout=10 -artifact_prefix="$TEST_TMP/crash-$n-" corpus-$n \
 			"$top_srcdir/tests/fuzz/seeds/$n" >fuzz-$n.log 2>&1; code=$?
 		if [ $code != 0 ]; then tail -40 fuzz-$n.log; ls "$TEST_TMP"/crash-$n-* 2>/dev/null; exit 1; fi
 		grep -q "^Done $RUNS runs" fuzz-$n.log

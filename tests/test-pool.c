@@ -63,6 +63,9 @@ test_refuses (void)
     { "<POOLFILECATALOG><File ID='x'><other/></File></POOLFILECATALOG>",
       "cat.xml:1: expected <physical>, <logical> or <metadata>, found <other>" },
     { "<POOLFILECATALOG><File ID='x'/>\n<File ID='x'/></POOLFILECATALOG>", "cat.xml:2: File ID 'x' appears twice" },
+    { "<!DOCTYPE POOLFILECATALOG [\n<!ENTITY a 'aaaaaaaa'>\n<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>\n]>\n"
+      "<POOLFILECATALOG><File ID='&b;'/></POOLFILECATALOG>",
+      "cat.xml:2: not well-formed XML: entity declarations are not allowed (<!ENTITY a>)" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
