@@ -25,15 +25,14 @@ list (const char *path, gboolean json)
   for (guint i = 0; i < files->len; i++)
     {
       const PxPoolFile *f = files->pdata[i];
-      for (guint l = 0; l == 0 || f->lfns[l]; l++)
-        for (guint p = 0; p == 0 || f->pfns[p]; p++)
+      guint nl = g_strv_length (f->lfns), np = g_strv_length (f->pfns);
+      for (guint l = 0; l < MAX (nl, 1); l++)
+        for (guint p = 0; p < MAX (np, 1); p++)
           {
             px_table_row (t);
             px_table_add (t, f->guid);
-            px_table_add (t, f->lfns[0] ? f->lfns[l] : NULL);
-            px_table_add (t, f->pfns[0] ? f->pfns[p] : NULL);
-            if (!f->pfns[0])
-              break;
+            px_table_add (t, nl ? f->lfns[l] : NULL);
+            px_table_add (t, np ? f->pfns[p] : NULL);
           }
     }
   px_table_print (t, json);
