@@ -23,7 +23,7 @@ static const PxCommand commands[] = {
   { "queue", px_cmd_queue, "show queued and running transfers per link and priority" },
   { "errors", px_cmd_errors, "show recent transfer errors per link and reason" },
   { "checksum", px_cmd_checksum, "print the CMS checksum string of local files" },
-  { "catalog", px_cmd_catalog, "export a node's replicas as a POOL XML file catalogue" },
+  { "catalog", px_cmd_catalog, "export a node's replicas as a POOL XML file catalogue, or list one" },
   { "transfer", px_cmd_transfer, "copy, stat, checksum or remove one PFN with the agents' backends" },
   { "demo", px_cmd_demo, "run a few sites on this machine moving real files" },
   { "lfn2pfn", px_cmd_lfn2pfn, "map logical file names to physical ones with a storage.xml" },

@@ -31,17 +31,10 @@ px_config_free (PxConfig *cfg)
   g_free (cfg);
 }
 
-PxConfig *
-px_config_load (const char *path, const PxConfigKey *keys, GError **error)
+/* Check the loaded KF against KEYS; PATH names it in messages. */
+static PxConfig *
+check (GKeyFile *kf, const char *path, const PxConfigKey *keys, GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
-    {
-      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "cannot load config '%s': %s", path,
-                   local->message);
-      return NULL;
-    }
   g_autoptr(PxConfig) cfg = g_new0 (PxConfig, 1);
   cfg->path = g_strdup (path);
   cfg->keys = keys;
@@ -114,6 +107,34 @@ px_config_load (const char *path, const PxConfigKey *keys, GError **error)
       g_hash_table_insert (cfg->values, name, v);
     }
   return g_steal_pointer (&cfg);
+}
+
+PxConfig *
+px_config_load (const char *path, const PxConfigKey *keys, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "cannot load config '%s': %s", path,
+                   local->message);
+      return NULL;
+    }
+  return check (kf, path, keys, error);
+}
+
+PxConfig *
+px_config_load_data (const char *data, gsize size, const char *name, const PxConfigKey *keys, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_data (kf, data, size, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "cannot load config '%s': %s", name,
+                   local->message);
+      return NULL;
+    }
+  return check (kf, name, keys, error);
 }
 
 const char *

@@ -32,6 +32,10 @@ typedef struct _PxConfig PxConfig;
 
 /* Load PATH and check it against KEYS (terminated by a {NULL} entry). */
 PxConfig *px_config_load (const char *path, const PxConfigKey *keys, GError **error);
+/* The same from SIZE bytes of DATA; NAME stands for the file in messages
+ * and is what px_config_path gives. */
+PxConfig *px_config_load_data (const char *data, gsize size, const char *name, const PxConfigKey *keys,
+                               GError **error);
 void px_config_free (PxConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxConfig, px_config_free)
 

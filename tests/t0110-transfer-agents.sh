@@ -123,6 +123,17 @@ test_expect_success 'the publish agent keeps a POOL catalogue; phedex catalog ex
 	test_expect_code 1 phedex catalog export --node T9_None 2>err && grep -q "unknown node .T9_None." err
 '
 
+test_expect_success 'phedex catalog list reads back what export wrote (GUID, LFN, PFN)' '
+	phedex catalog list --json exported.xml >list.json &&
+	python3 - <<-EOP
+	import json, xml.etree.ElementTree as ET
+	want = sorted((f.get("ID"), f.find("logical/lfn").get("name"), f.find("physical/pfn").get("name"))
+	              for f in ET.parse("exported.xml").getroot().findall("File"))
+	got = sorted((r["guid"], r["lfn"], r["pfn"]) for r in json.load(open("list.json")))
+	assert len(got) == 12 and got == want, (got, want)
+	EOP
+'
+
 test_expect_success 'SIGTERM stops every agent' '
 	for n in T1_CH_Source T2_CMD T2_VAL T2_LIM T2_TMO; do kill -TERM $(cat "$W/sites/$n/agents.pid"); done &&
 	wait_for 20 "! pgrep -f \"phedex-agent --config $W/\" >/dev/null"
