@@ -261,15 +261,8 @@ px_agent_node_tfc (PxAgent *a, int node_id, const char **name, GError **error)
 const char *
 px_agent_pick_protocol (PxAgent *a, const PxTfc *source, GError **error)
 {
-  char **protos = px_config_list (a->cfg, "site", "protocols");
-  for (guint i = 0; protos[i]; i++)
-    if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, protos[i])
-        && px_tfc_has_protocol (source, PX_TFC_LFN_TO_PFN, protos[i]))
-      return protos[i];
-  g_autofree char *list = g_strjoinv (",", protos);
-  g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_PROTOCOL,
-               "no protocol in site.protocols (%s) has lfn-to-pfn rules in both catalogues", list);
-  return NULL;
+  return px_tfc_pick_protocol (a->tfc, source, (const char *const *) px_config_list (a->cfg, "site", "protocols"),
+                               error);
 }
 
 PxRows *

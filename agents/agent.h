@@ -72,7 +72,8 @@ gboolean px_agent_cancelled (void);
 
 /* Catalogue of node ID (from the TMDB, parsed once per upload). */
 const PxTfc *px_agent_node_tfc (PxAgent *agent, int node_id, const char **name, GError **error);
-/* The first protocol of site.protocols that both catalogues have lfn-to-pfn rules for. */
+/* The protocol this site uses (px_tfc_pick_protocol over site.protocols);
+ * SOURCE: the far side of a copy, or NULL for this site's own files. */
 const char *px_agent_pick_protocol (PxAgent *agent, const PxTfc *source, GError **error);
 /* Take back claims on STATE tasks of this node whose agent is not alive,
  * then claim a batch ([GROUP] batch) with CLAIM ($1 node, $2 agent, $3 batch).
