@@ -16,7 +16,7 @@ static gboolean
 delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
   gint64 node = a->node_id;
-  guint limit = (guint) px_agent_int (a, "delete", "batch");
+  guint limit = (guint) a->set.del.batch;
 
   /* Leftovers: claim, remove, forget, in one transaction. */
   if (!px_tmdb_begin (a->db, error))

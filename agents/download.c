@@ -376,7 +376,7 @@ static gboolean
 download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
   gint64 node = a->node_id;
-  gint64 batch = px_agent_int (a, "download", "batch");
+  gint64 batch = a->set.download.batch;
   g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
   if (!lost)
     return FALSE;
@@ -386,7 +386,7 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     return TRUE;
 
   g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (a->agent_id),
-                                           PX_INT (batch), PX_INT (px_agent_int (a, "download", "link-concurrency")));
+                                           PX_INT (batch), PX_INT (a->set.download.link_concurrency));
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
@@ -400,8 +400,8 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       return TRUE;
     }
   *more = n == (guint) batch;
-  double base = (double) px_agent_int (a, "download", "timeout-base");
-  double min_rate = 1024.0 * (double) px_agent_int (a, "download", "timeout-min-rate");
+  double base = (double) a->set.download.timeout_base;
+  double min_rate = 1024.0 * (double) a->set.download.timeout_min_rate;
   Batch b = { .jobs = g_new0 (Job, n), .n = n, .validate = a->validate_command, .delete = a->delete_command };
   g_mutex_init (&b.lock);
   g_cond_init (&b.done);
@@ -441,7 +441,7 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
             if (b.jobs[i].id == id)
               b.jobs[i].started = TRUE;
         }
-      run_batch (a, &b, (guint) px_agent_int (a, "download", "concurrency"));
+      run_batch (a, &b, (guint) a->set.download.concurrency);
       ok = report (a, b.jobs, n, error);
     }
   for (guint i = 0; i < n; i++)

@@ -18,7 +18,7 @@ static gint64 pool_written_at;
 static void
 pool_catalog (PxAgent *a, double *wake_in)
 {
-  const char *path = px_config_string (a->cfg, "publish", "pool-catalog");
+  const char *path = a->set.publish.pool_catalog;
   if (!*path || !pool_dirty)
     return;
   double since = (g_get_monotonic_time () - pool_written_at) / (double) G_USEC_PER_SEC;
@@ -29,7 +29,7 @@ pool_catalog (PxAgent *a, double *wake_in)
     }
   g_autoptr(GError) e = NULL;
   guint written = 0, unmapped = 0;
-  const char *proto = px_config_string (a->cfg, "publish", "pool-catalog-protocol");
+  const char *proto = a->set.publish.pool_catalog_protocol;
   pool_written_at = g_get_monotonic_time ();
   if (!px_pool_export_node (a->db, a->node, proto, path, &written, &unmapped, &e))
     {
@@ -68,7 +68,7 @@ already_published (const char *tmp, const char *final, guint64 bytes, const char
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", &px_sql_publish_claim, "publish", more, error);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", &px_sql_publish_claim, a->set.publish.batch, more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);

@@ -32,7 +32,7 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
     }
   g_autofree char *got = NULL;
   const char *how;
-  if (seen_ck && !at_rest && !px_config_bool (a->cfg, "verify", "read-back"))
+  if (seen_ck && !at_rest && !a->set.verify.read_back)
     {
       got = g_strdup (seen_ck);
       how = "checksummed while streaming";
@@ -70,11 +70,11 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
 static gboolean
 at_rest (PxAgent *a, GError **error)
 {
-  gint64 sample = px_agent_int (a, "verify", "at-rest-sample");
+  gint64 sample = a->set.verify.at_rest_sample;
   if (sample == 0 || px_agent_stopping ())
     return TRUE;
   g_autoptr(PxRows) due = px_tmdb_query (a->db, px_sql_verify_at_rest_claim, error, PX_INT (a->node_id),
-                                         PX_INT (px_agent_int (a, "verify", "at-rest-age")), PX_INT (sample));
+                                         PX_INT (a->set.verify.at_rest_age), PX_INT (sample));
   if (!due || px_rows_count (due) == 0)
     return due != NULL;
   g_autoptr(GError) no_proto = NULL;
@@ -122,7 +122,7 @@ at_rest (PxAgent *a, GError **error)
 static gboolean
 verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", &px_sql_verify_claim, "verify", more, error);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", &px_sql_verify_claim, a->set.verify.batch, more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);

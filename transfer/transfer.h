@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include "common/px-checksum.h"
+#include "common/px-config.h"
 
 #define PX_TRANSFER_ERROR (px_transfer_error_quark ())
 GQuark px_transfer_error_quark (void);
@@ -30,6 +31,18 @@ typedef struct
   char **command;              /* the command backend's argv prefix (NULL: not configured) */
   guint checksums;             /* PxChecksumAlgos computed on streamed bytes (0: adler32 only) */
 } PxTransferConfig;
+
+/* The [transfer] group of a site config, as px_config_bind fills it. */
+typedef struct
+{
+  const char *command;
+  char **checksums;
+  gint64 gridftp_streams, gridftp_tcp_buffer;
+  const char *ca_dir, *cert, *key;
+} PxTransferSettings;
+extern const PxConfigKey px_transfer_config_keys[];
+/* Apply the [transfer] settings of CFG (load, and again on reload). */
+gboolean px_transfer_configure_from (const PxConfig *cfg, GError **error);
 
 /* Copy CFG (deep) as the settings every backend reads. */
 void px_transfer_configure (const PxTransferConfig *cfg);

@@ -9,7 +9,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   GError *error = NULL;
-  PxConfig *cfg = px_config_load_data ((const char *) data, size, "fuzz.conf", px_site_config_keys, &error);
+  PxConfig *cfg = px_config_load_data ((const char *) data, size, "fuzz.conf", px_site_config_tables, &error);
   if (!cfg)
     {
       g_assert (error && error->domain == PX_CONFIG_ERROR && error->message[0]);
@@ -17,7 +17,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
   g_assert (!error);
-  for (const PxConfigKey *k = px_site_config_keys; k->group; k++)
+  for (const PxConfigKey *const *t = px_site_config_tables; *t; t++)
+    for (const PxConfigKey *k = *t; k->group; k++)
     switch (k->type)
       {
       case PX_CONFIG_INT:
