@@ -17,8 +17,8 @@ test_expect_success 'a source, a destination with a 2 s copy and two download ag
 	faults_dataset T1_SRC /F04/A/RAW $N 4 &&
 	start_agents T1_SRC && start_agents T2_DST &&
 	wait_for 10 "agent_pid T2_DST download >$W/old.pid" &&
-	phedex-agent --config "$W/sites/T2_DST/site.conf" download >"$W/sites/T2_DST/log/second.log" 2>&1 &
-	echo $! >"$W/second.pid"
+	( phedex-agent --config "$W/sites/T2_DST/site.conf" download >"$W/sites/T2_DST/log/second.log" 2>&1 &
+	  echo $! >"$W/second.pid" )
 '
 PHEDEX_DB=$(cat "$W/db" 2>/dev/null); export PHEDEX_DB
 test_at_exit "kill -TERM \$(cat $W/second.pid) \$(cat $W/old.pid) 2>/dev/null; kill -CONT \$(cat $W/old.pid) 2>/dev/null"
