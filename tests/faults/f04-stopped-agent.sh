@@ -3,16 +3,24 @@
 # stale-after, then continued: a second download agent at the node takes its
 # tasks back and finishes them; the old owner, once continued, must not
 # report as transferred what it no longer owns.  Every file delivered once,
-# no partial file left.
+# no partial file left.  The copies the stopped agent started outlive the
+# stop (they run 4 x stale-after while $W/slow exists), so they write their
+# partial files after the agent lost the tasks.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib-test.sh"
 . "$top_srcdir/tests/lib-sites.sh"
 . "$top_srcdir/tests/faults/lib-faults.sh"
-N=$(faults_pick 30 150)
+N=$(faults_pick 24 150)
 
-test_expect_success 'a source, a destination with a 2 s copy and two download agents, '$N' files' '
+test_expect_success 'a source, a destination with a slow copy and two download agents, '$N' files' '
 	faults_db && faults_site T1_SRC && faults_site T2_DST && faults_link T1_SRC T2_DST &&
-	faults_slow_copy T2_DST 2 &&
+	cat >"$W/copy.sh" <<-EOS &&
+	#!/bin/sh
+	if [ -e "$W/slow" ]; then sleep $((PX_STALE * 4)); else sleep 1; fi
+	mkdir -p "\$(dirname "\$2")" && exec cp "\$1" "\$2"
+	EOS
+	chmod +x "$W/copy.sh" && touch "$W/slow" &&
+	printf "[transfer]\ncommand = %s\n" "$W/copy.sh" >>"$W/sites/T2_DST/site.conf" &&
 	printf "[download]\nbatch = 6\nconcurrency = 6\n" >>"$W/sites/T2_DST/site.conf" &&
 	faults_dataset T1_SRC /F04/A/RAW $N 4 &&
 	start_agents T1_SRC && start_agents T2_DST &&
@@ -27,7 +35,7 @@ test_expect_success 'the first download agent is stopped mid-batch for 3 x stale
 	old=$(cat "$W/old.pid") &&
 	phedex subscribe --node T2_DST --dataset /F04/A/RAW >/dev/null &&
 	wait_for 60 "test \"\$(sql \"select count(*) from tasks t join agents a on a.id = t.claimed_by where a.pid = $old and t.state = '"'active'"'\")\" -ge 1" &&
-	kill -STOP $old && faults_count "download SIGSTOP" &&
+	kill -STOP $old && faults_count "download SIGSTOP" && rm "$W/slow" &&
 	sleep $((PX_STALE * 3)) &&
 	date -u +%Y-%m-%dT%H:%M:%S >"$W/cont.time" &&
 	kill -CONT $old
