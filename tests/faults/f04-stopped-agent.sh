@@ -4,7 +4,7 @@
 # tasks back and finishes them; the old owner, once continued, must not
 # report as transferred what it no longer owns.  Every file delivered once,
 # no partial file left.  The copies the stopped agent started outlive the
-# stop (they run 4 x stale-after while $W/slow exists), so they write their
+# stop (5 x stale-after; the other agent's take 1 s), so they write their
 # partial files after the agent lost the tasks.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib-test.sh"
@@ -16,10 +16,10 @@ test_expect_success 'a source, a destination with a slow copy and two download a
 	faults_db && faults_site T1_SRC && faults_site T2_DST && faults_link T1_SRC T2_DST &&
 	cat >"$W/copy.sh" <<-EOS &&
 	#!/bin/sh
-	if [ -e "$W/slow" ]; then sleep $((PX_STALE * 4)); else sleep 1; fi
+	if [ "\$PPID" = "\$(cat "$W/old.pid")" ]; then sleep $((PX_STALE * 5)); else sleep 1; fi
 	mkdir -p "\$(dirname "\$2")" && exec cp "\$1" "\$2"
 	EOS
-	chmod +x "$W/copy.sh" && touch "$W/slow" &&
+	chmod +x "$W/copy.sh" &&
 	printf "[transfer]\ncommand = %s\n" "$W/copy.sh" >>"$W/sites/T2_DST/site.conf" &&
 	printf "[download]\nbatch = 6\nconcurrency = 6\n" >>"$W/sites/T2_DST/site.conf" &&
 	faults_dataset T1_SRC /F04/A/RAW $N 4 &&
@@ -35,7 +35,7 @@ test_expect_success 'the first download agent is stopped mid-batch for 3 x stale
 	old=$(cat "$W/old.pid") &&
 	phedex subscribe --node T2_DST --dataset /F04/A/RAW >/dev/null &&
 	wait_for 60 "test \"\$(sql \"select count(*) from tasks t join agents a on a.id = t.claimed_by where a.pid = $old and t.state = '"'active'"'\")\" -ge 1" &&
-	kill -STOP $old && faults_count "download SIGSTOP" && rm "$W/slow" &&
+	kill -STOP $old && faults_count "download SIGSTOP" &&
 	sleep $((PX_STALE * 3)) &&
 	date -u +%Y-%m-%dT%H:%M:%S >"$W/cont.time" &&
 	kill -CONT $old

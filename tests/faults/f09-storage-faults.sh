@@ -61,7 +61,7 @@ test_expect_success 'storage.xml changed under running agents: after SIGHUP new 
 	start_agents T2_HUP &&
 	phedex subscribe --node T2_HUP --dataset /F09/Old/RAW >/dev/null &&
 	wait_for 60 "test \$(at T2_HUP Old) = 6" &&
-	sed -i "s|^<storage-mapping>|&\n  <lfn-to-pfn protocol=\"direct\" path-match=\"/+store/(demo/_F09_New_RAW/.*)\" result=\"$W/sites/T2_HUP/storage/new-area/\\\\\$1\"/>|" "$W/sites/T2_HUP/storage.xml" &&
+	sed -i "s|^<storage-mapping>|&\n  <lfn-to-pfn protocol=\"direct\" path-match=\"/+store/(demo/_F09_New_RAW/.*)\" result=\"$W/sites/T2_HUP/storage/new-area/\$1\"/>|" "$W/sites/T2_HUP/storage.xml" &&
 	grep -q new-area "$W/sites/T2_HUP/storage.xml" &&
 	phedex lfn2pfn -t "$W/sites/T2_HUP/storage.xml" -p direct /store/demo/_F09_New_RAW/0000.root | grep -q "new-area/demo/_F09_New_RAW/0000.root" &&
 	kill -HUP $(cat "$W/sites/T2_HUP/agents.pid") &&
