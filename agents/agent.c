@@ -115,6 +115,71 @@ px_agent_stopping (void)
   return stop_flag != 0;
 }
 
+/* The one agent of this process (for px_agent_cancelled). */
+static PxAgent *running;
+
+/* How long claims are surely still ours after a heartbeat: stale-after, less
+ * a margin for clock steps and the time the heartbeat took to arrive. */
+static gint64
+lease_usec (PxAgent *a)
+{
+  gint64 stale = px_agent_int (a, "site", "stale-after") * G_USEC_PER_SEC;
+  return stale - MIN (stale / 4, 5 * G_USEC_PER_SEC);
+}
+
+gboolean
+px_agent_claims_lost (PxAgent *a)
+{
+  if (g_atomic_int_get (&a->claims_lost))
+    return TRUE;
+  gint64 at = __atomic_load_n (&a->beat_at, __ATOMIC_ACQUIRE);
+  if (g_get_monotonic_time () - at <= lease_usec (a))
+    return FALSE;
+  if (g_atomic_int_compare_and_exchange (&a->claims_lost, 0, 1))
+    g_warning ("no heartbeat reached the TMDB for over %" G_GINT64_FORMAT " s (stopped, or the database "
+               "unreachable): this cycle's claims may have been taken back; abandoning its work",
+               px_agent_int (a, "site", "stale-after"));
+  return TRUE;
+}
+
+gboolean
+px_agent_cancelled (void)
+{
+  return stop_flag != 0 || (running && px_agent_claims_lost (running));
+}
+
+gboolean
+px_agent_beat (PxAgent *a, gboolean force, GError **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 interval = px_agent_int (a, "site", "heartbeat-interval") * G_USEC_PER_SEC;
+  if (!force && now - __atomic_load_n (&a->beat_at, __ATOMIC_ACQUIRE) < interval)
+    return TRUE;
+  /* Judge the old lease before renewing it: a renewal does not give back
+   * claims that others may already have taken. */
+  px_agent_claims_lost (a);
+  g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
+  g_autoptr(PxRows) hb = px_tmdb_run (a->db, "agent_heartbeat", error, id);
+  if (!hb)
+    return FALSE;
+  __atomic_store_n (&a->beat_at, now, __ATOMIC_RELEASE);
+  return TRUE;
+}
+
+/* Take back every claim this agent holds (it holds none between cycles). */
+static gboolean
+release_mine (PxAgent *a, GError **error)
+{
+  g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
+  g_autoptr(PxRows) r = px_tmdb_run (a->db, "agent_release_mine", error, id);
+  if (!r)
+    return FALSE;
+  if (px_rows_get_int (r, 0, 0) || px_rows_get_int (r, 0, 1))
+    g_message ("took back this agent's own unfinished claims: %s transfers re-queued, %s verify/publish claims freed",
+               px_rows_get (r, 0, 0), px_rows_get (r, 0, 1));
+  return TRUE;
+}
+
 static void
 install_signals (void)
 {
@@ -341,6 +406,11 @@ attach (PxAgent *a, GError **error)
     }
   a->agent_id = (int) px_rows_get_int (reg, 0, 0);
   a->node_id = (int) px_rows_get_int (reg, 0, 1);
+  __atomic_store_n (&a->beat_at, g_get_monotonic_time (), __ATOMIC_RELEASE);
+  /* Reconnected under the same agent row (same pid): whatever it had
+   * claimed before the connection was lost is no longer being worked on. */
+  if (!release_mine (a, error))
+    return FALSE;
   g_autoptr(PxRows) up = px_tmdb_run (a->db, "node_upload_tfc", error, a->node, px_tfc_get_source_text (a->tfc));
   if (!up)
     return FALSE;
@@ -360,6 +430,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
   install_signals ();
   PxAgent agent = { .klass = klass };
   PxAgent *a = &agent;
+  running = a;
   a->tfcs = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) node_tfc_free);
   g_autoptr(GError) error = NULL;
   px_log_init (klass->name);
@@ -393,7 +464,6 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
         }
       backoff = 1;
       g_message ("started (agent id %d, node id %d)", a->agent_id, a->node_id);
-      gint64 last_beat = g_get_monotonic_time ();
       while (!stop_flag)
         {
           if (reload_flag)
@@ -412,14 +482,12 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
                 }
             }
           double beat = (double) px_agent_int (a, "site", "heartbeat-interval");
-          if (g_get_monotonic_time () - last_beat >= beat * G_USEC_PER_SEC)
-            {
-              g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
-              g_autoptr(PxRows) hb = px_tmdb_run (a->db, "agent_heartbeat", &error, id);
-              if (!hb)
-                break;
-              last_beat = g_get_monotonic_time ();
-            }
+          if (!px_agent_beat (a, FALSE, &error))
+            break;
+          /* Between cycles no claim is held: a new cycle starts with a fresh lease. */
+          if (px_agent_claims_lost (a) && !px_agent_beat (a, TRUE, &error))
+            break;
+          g_atomic_int_set (&a->claims_lost, 0);
           gboolean more = FALSE;
           double wake_in = (double) px_agent_int (a, "site", "poll-interval");
           if (!klass->cycle (a, &more, &wake_in, &error))
@@ -429,6 +497,10 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
                 break;
               g_warning ("cycle failed: %s", error->message);
               g_clear_error (&error);
+              /* Its claims were committed before the failure: give them back
+               * now rather than hold them until this agent dies. */
+              if (!release_mine (a, &error))
+                break;
               more = FALSE;
               wake_in = MIN (wake_in, 5);
             }
@@ -438,7 +510,8 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
                 break;
               continue;
             }
-          double until_beat = beat - (g_get_monotonic_time () - last_beat) / (double) G_USEC_PER_SEC;
+          double until_beat = beat - (g_get_monotonic_time () - __atomic_load_n (&a->beat_at, __ATOMIC_ACQUIRE))
+                                       / (double) G_USEC_PER_SEC;
           wait_for (px_tmdb_socket (a->db), MIN (wake_in, MAX (until_beat, 0)));
           if (px_tmdb_drain_notifies (a->db) < 0)
             break;

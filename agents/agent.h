@@ -34,6 +34,12 @@ struct _PxAgent
   GHashTable *tfcs;  /* other nodes' catalogues: node id → NodeTfc */
   char **validate_command; /* [download] validate-command as argv, or NULL */
   char **delete_command;   /* [download] delete-command as argv, or NULL */
+  /* The lease on this agent's claims: others take them back once its
+   * heartbeat is [site] stale-after old.  beat_at is the monotonic time the
+   * last successful heartbeat was sent; claims_lost is set (and stays set
+   * until the cycle ends) once that is too long ago to be sure. */
+  gint64 beat_at;
+  gint claims_lost;
 };
 
 extern const PxAgentClass px_agent_router;
@@ -50,6 +56,19 @@ const PxAgentClass *px_agent_class_lookup (const char *name);
 int px_agent_run (const PxAgentClass *klass, const char *config_path);
 /* TRUE once SIGTERM/SIGINT arrived: finish or release claimed work and return. */
 gboolean px_agent_stopping (void);
+/* Send a heartbeat if [site] heartbeat-interval has passed since the last
+ * one.  Agents call it between items of a long batch (the download agent's
+ * main thread while its copies run), so long work does not look dead. */
+gboolean px_agent_beat (PxAgent *agent, gboolean force, GError **error);
+/* TRUE when this agent can no longer be sure it still owns the claims it
+ * made this cycle: its last heartbeat is nearly [site] stale-after old (it
+ * was stopped, or the database was unreachable), so another agent may have
+ * taken them back.  Work on them must stop and leave nothing behind.
+ * Thread-safe; sticky until the cycle ends. */
+gboolean px_agent_claims_lost (PxAgent *agent);
+/* px_agent_stopping () || px_agent_claims_lost () for the running agent:
+ * the cancellation test of copies and hooks. */
+gboolean px_agent_cancelled (void);
 
 /* Catalogue of node ID (from the TMDB, parsed once per upload). */
 const PxTfc *px_agent_node_tfc (PxAgent *agent, int node_id, const char **name, GError **error);

@@ -48,9 +48,15 @@ delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   /* Deletions of replicas. */
   if (!px_tmdb_begin (a->db, error))
     return FALSE;
-  g_autoptr(PxRows) del = px_tmdb_run (a->db, "delete_claim", error, node, batch);
+  /* Exclusive of this node's router (see node_lock): a copy its router just
+   * saw here, and so did not request, is not deleted under it. */
+  g_autoptr(PxRows) lock = px_tmdb_run (a->db, "node_lock", error, node);
+  g_autoptr(PxRows) kept = lock ? px_tmdb_run (a->db, "delete_drop_wanted", error, node) : NULL;
+  g_autoptr(PxRows) del = kept ? px_tmdb_run (a->db, "delete_claim", error, node, batch) : NULL;
   if (!del)
     return FALSE;
+  if (px_rows_count (kept))
+    g_message ("kept %u transit or move copies that a subscription here now wants", px_rows_count (kept));
   g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (gint64));
   char **protos = px_config_list (a->cfg, "site", "protocols");
   for (guint i = 0; i < px_rows_count (del); i++)

@@ -32,6 +32,8 @@ typedef struct
   const char *reason;
   gboolean permanent; /* the backend said retrying cannot help */
   gboolean in_place;  /* validate-command found the file already at to_pfn */
+  gboolean started;   /* download_start recorded its PFNs under our claim */
+  gboolean copied;    /* a copy was attempted: tmp_pfn may exist */
   char *log;
 } Job;
 
@@ -42,6 +44,9 @@ typedef struct
   guint n;
   gint next; /* atomic: the next job to start */
   char **validate, **delete;
+  GMutex lock;
+  GCond done;     /* signalled as each worker thread ends */
+  guint running;  /* worker threads still going (under lock) */
 } Batch;
 
 static void
@@ -74,7 +79,7 @@ job_fail (Job *j, const char *reason, const char *fmt, ...)
 static gboolean
 cancelled (void)
 {
-  return px_agent_stopping ();
+  return px_agent_cancelled ();
 }
 
 static gboolean
@@ -190,10 +195,12 @@ transfer (Batch *b, Job *j)
   gint64 t0 = g_get_monotonic_time ();
   gboolean ok = be->copy (&req, &res, &e);
   double secs = (g_get_monotonic_time () - t0) / 1e6;
+  j->copied = TRUE;
   if (!ok && g_error_matches (e, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_CANCELLED))
     {
       j->state = "queued"; /* released: another attempt will redo it */
-      g_message ("released task %" G_GINT64_FORMAT " (%s): draining", j->id, j->lfn);
+      g_message ("released task %" G_GINT64_FORMAT " (%s): %s", j->id, j->lfn,
+                 px_agent_stopping () ? "draining" : "its claim may have been taken back");
       px_transfer_result_clear (&res);
       return;
     }
@@ -241,28 +248,72 @@ worker (gpointer data)
       Job *j = &b->jobs[i];
       if (j->state)
         continue;
-      if (px_agent_stopping ())
+      if (!j->started || px_agent_cancelled ())
         j->state = "queued";
       else
         transfer (b, j);
     }
 }
 
-/* Run the batch's copies, at most CONCURRENCY at a time. */
-static void
-run_batch (Batch *b, guint concurrency)
+static gpointer
+worker_thread (gpointer data)
 {
-  guint nthreads = MIN (concurrency, b->n);
-  if (nthreads <= 1)
-    {
-      worker (b);
-      return;
-    }
+  Batch *b = data;
+  worker (b);
+  g_mutex_lock (&b->lock);
+  b->running--;
+  g_cond_signal (&b->done);
+  g_mutex_unlock (&b->lock);
+  return NULL;
+}
+
+/* Run the batch's copies, at most CONCURRENCY at a time, in threads; this
+ * thread keeps the agent's heartbeat going meanwhile (a batch may take
+ * longer than stale-after).  A lost connection shows in the report. */
+static void
+run_batch (PxAgent *a, Batch *b, guint concurrency)
+{
+  guint nthreads = MAX (1, MIN (concurrency, b->n));
   g_autofree GThread **threads = g_new (GThread *, nthreads);
+  b->running = nthreads;
   for (guint t = 0; t < nthreads; t++)
-    threads[t] = g_thread_new ("transfer", worker, b);
+    threads[t] = g_thread_new ("transfer", worker_thread, b);
+  gboolean beating = TRUE;
+  g_mutex_lock (&b->lock);
+  while (b->running > 0)
+    {
+      g_cond_wait_until (&b->done, &b->lock, g_get_monotonic_time () + G_USEC_PER_SEC / 2);
+      if (b->running == 0 || !beating)
+        continue;
+      g_mutex_unlock (&b->lock);
+      g_autoptr(GError) e = NULL;
+      if (!px_agent_beat (a, FALSE, &e))
+        {
+          g_warning ("heartbeat failed during a batch: %s", e->message);
+          beating = FALSE;
+        }
+      px_agent_claims_lost (a);
+      g_mutex_lock (&b->lock);
+    }
+  g_mutex_unlock (&b->lock);
   for (guint t = 0; t < nthreads; t++)
     g_thread_join (threads[t]);
+}
+
+/* Remove the temporary copy of a job whose task is no longer ours. */
+static void
+discard (Job *j)
+{
+  if (!j->copied || j->in_place || !j->tmp_pfn)
+    return;
+  g_autoptr(GError) e = NULL;
+  const PxTransferBackend *be = px_transfer_backend_for (j->tmp_pfn, &e);
+  if (be && be->remove (j->tmp_pfn, &e))
+    g_message ("task %" G_GINT64_FORMAT " (%s) was taken back from this agent; removed its copy '%s'", j->id,
+               j->lfn, j->tmp_pfn);
+  else
+    g_warning ("task %" G_GINT64_FORMAT " was taken back from this agent; cannot remove its copy '%s': %s", j->id,
+               j->tmp_pfn, e ? e->message : "no backend");
 }
 
 static gboolean
@@ -292,9 +343,32 @@ report (PxAgent *a, Job *jobs, guint n, const char *me, GError **error)
     g_string_append_c (arrays[i], '}');
   g_autoptr(PxRows) rep = px_tmdb_run (a->db, "download_report", error, rid->str, st->str, sb->str, sc->str, rs->str,
                                        lg->str, me, pm->str, ip->str);
-  if (rep)
+  if (!rep)
+    return FALSE;
+  /* Only the tasks still ours were updated: the others were taken back
+   * (this agent was stopped or cut off past stale-after) and a new attempt
+   * owns them now; what we wrote for them goes. */
+  g_autoptr(GHashTable) mine = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < px_rows_count (rep); i++)
+    {
+      gint64 id = px_rows_get_int (rep, i, 0);
+      for (guint k = 0; k < n; k++)
+        if (jobs[k].id == id)
+          g_hash_table_add (mine, &jobs[k].id);
+    }
+  guint lost = 0;
+  for (guint i = 0; i < n; i++)
+    if (!g_hash_table_contains (mine, &jobs[i].id))
+      {
+        lost++;
+        discard (&jobs[i]);
+      }
+  if (lost)
+    g_message ("batch of %u: %u were no longer ours (taken back) and are discarded; of the rest %u transferred, "
+               "%u failed", n, lost, ok, failed);
+  else
     g_message ("batch of %u: %u transferred, %u failed, %u released", n, ok, failed, n - ok - failed);
-  return rep != NULL;
+  return TRUE;
 }
 
 static gboolean
@@ -330,7 +404,9 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   *more = n == (guint) px_agent_int (a, "download", "batch");
   double base = (double) px_agent_int (a, "download", "timeout-base");
   double min_rate = 1024.0 * (double) px_agent_int (a, "download", "timeout-min-rate");
-  Batch b = { g_new0 (Job, n), n, 0, a->validate_command, a->delete_command };
+  Batch b = { .jobs = g_new0 (Job, n), .n = n, .validate = a->validate_command, .delete = a->delete_command };
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.done);
   g_autoptr(GString) ids = g_string_new ("{"), f = g_string_new ("{"), t = g_string_new ("{"), p = g_string_new ("{");
   for (guint i = 0; i < n; i++)
     {
@@ -353,16 +429,27 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
         }
     }
   g_string_append_c (ids, '}'), g_string_append_c (f, '}'), g_string_append_c (t, '}'), g_string_append_c (p, '}');
-  g_autoptr(PxRows) started = px_tmdb_run (a->db, "download_start", error, ids->str, f->str, t->str, p->str);
+  /* Only tasks still claimed by this agent start (it may have been stopped
+   * between the claim and here, and another agent taken them back). */
+  g_autoptr(PxRows) started = px_tmdb_run (a->db, "download_start", error, ids->str, f->str, t->str, p->str, me);
   gboolean ok = started != NULL;
   if (ok)
     {
-      run_batch (&b, (guint) px_agent_int (a, "download", "concurrency"));
+      for (guint r = 0; r < px_rows_count (started); r++)
+        {
+          gint64 id = px_rows_get_int (started, r, 0);
+          for (guint i = 0; i < n; i++)
+            if (b.jobs[i].id == id)
+              b.jobs[i].started = TRUE;
+        }
+      run_batch (a, &b, (guint) px_agent_int (a, "download", "concurrency"));
       ok = report (a, b.jobs, n, me, error);
     }
   for (guint i = 0; i < n; i++)
     job_clear (&b.jobs[i]);
   g_free (b.jobs);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.done);
   return ok;
 }
 

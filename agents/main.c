@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,9 +37,16 @@ typedef struct
 static pid_t
 spawn (const char *self, const char *config, const char *agent)
 {
+  pid_t parent = getpid ();
   pid_t pid = fork ();
   if (pid == 0)
     {
+      /* Die with the supervisor: if it is killed (even with SIGKILL) the
+       * child is asked to drain, so no agent runs unsupervised and a
+       * restarted supervisor never runs an agent twice.  The check after
+       * covers a supervisor that died before the prctl. */
+      if (prctl (PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid () != parent)
+        _exit (0);
       signal (SIGTERM, SIG_DFL);
       signal (SIGINT, SIG_DFL);
       signal (SIGHUP, SIG_DFL);

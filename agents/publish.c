@@ -40,6 +40,31 @@ pool_catalog (PxAgent *a, double *wake_in)
   g_message ("POOL catalogue %s: %u files%s", path, written, unmapped ? " (some LFNs had no PFN, left out)" : "");
 }
 
+/* The rename of TMP to FINAL failed (ERROR): if TMP is gone and FINAL holds
+ * exactly the catalogue's bytes and checksum (read back), an earlier publish
+ * renamed it and lost its report: that is done, not a failure.  Anything
+ * else keeps the original error. */
+static gboolean
+already_published (const PxTransferBackend *be, const char *tmp, const char *final, guint64 bytes, const char *want,
+                   GError **error)
+{
+  guint64 size = 0;
+  if (be->stat (tmp, &size, NULL) || !be->stat (final, &size, NULL) || size != bytes)
+    return FALSE;
+  PxChecksum sum;
+  const char *how = "read-back";
+  g_autoptr(GError) e = NULL;
+  if (!be->checksum (final, &sum, &how, &e))
+    return FALSE;
+  g_autofree char *got = px_checksum_format (&sum), *why = NULL;
+  if (!px_checksum_matches (want, got, &why))
+    return FALSE;
+  g_message ("'%s' is already in place with the right size and checksum (an earlier publish renamed it but its "
+             "report was lost); published", final);
+  g_clear_error (error);
+  return TRUE;
+}
+
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
@@ -59,10 +84,22 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     {
       const char *tmp = px_rows_get (claim, i, 1), *final = px_rows_get (claim, i, 2);
       g_autoptr(GError) e = NULL;
+      if (!px_agent_beat (a, FALSE, error))
+        return FALSE;
+      if (px_agent_claims_lost (a))
+        {
+          /* Others may own them now: report nothing; the loop gives back what is still ours. */
+          g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "claims possibly taken back (heartbeat too old); "
+                       "batch abandoned");
+          return FALSE;
+        }
       const PxTransferBackend *be = tmp && final ? px_transfer_backend_for (final, &e) : NULL;
       px_tmdb_array_add (ids, px_rows_get (claim, i, 0));
-      /* tmp = final: the site's validate-command found the file already in place. */
-      if (be && (strcmp (tmp, final) == 0 || be->rename (tmp, final, &e)))
+      /* tmp = final: the site's validate-command found the file already in
+       * place; already_published: an earlier attempt renamed it and its report was lost. */
+      if (be && (strcmp (tmp, final) == 0 || be->rename (tmp, final, &e)
+                 || already_published (be, tmp, final, (guint64) px_rows_get_int (claim, i, 3),
+                                       px_rows_get (claim, i, 4), &e)))
         {
           px_tmdb_array_add (st, "done");
           px_tmdb_array_add (lg, NULL);

@@ -58,10 +58,12 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 
   if (!px_tmdb_begin (a->db, error))
     return FALSE;
-  g_autoptr(PxRows) ex = px_tmdb_run (a->db, "router_expand", error, node);
+  g_autoptr(PxRows) lk = px_tmdb_run (a->db, "node_lock_shared", error, node);
+  g_autoptr(PxRows) ex = lk ? px_tmdb_run (a->db, "router_expand", error, node) : NULL;
   g_autoptr(PxRows) rc = ex ? px_tmdb_run (a->db, "router_recheck", error, node) : NULL;
   g_autoptr(PxRows) re = rc ? px_tmdb_run (a->db, "router_retry", error, node, delay, delay_max, max, expire) : NULL;
-  g_autoptr(PxRows) rt = re ? px_tmdb_run (a->db, "router_route", error, node, nodes->str, costs->str, next->str,
+  g_autoptr(PxRows) du = re ? px_tmdb_run (a->db, "router_dups", error, node) : NULL;
+  g_autoptr(PxRows) rt = du ? px_tmdb_run (a->db, "router_route", error, node, nodes->str, costs->str, next->str,
                                            paths->str, batch, window, recheck)
                             : NULL;
   g_autoptr(PxRows) sb = rt ? px_tmdb_run (a->db, "router_subscriptions", error, node) : NULL;
@@ -75,18 +77,20 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   guint expanded = (guint) px_rows_get_int (ex, 0, 0);
   guint pending = (guint) px_rows_get_int (rt, 0, 0), queued = (guint) px_rows_get_int (rt, 0, 1);
   guint no_source = (guint) px_rows_get_int (rt, 0, 2), no_path = (guint) px_rows_get_int (rt, 0, 3);
-  guint windowed = (guint) px_rows_get_int (rt, 0, 4);
+  guint windowed = (guint) px_rows_get_int (rt, 0, 4), here = (guint) px_rows_get_int (rt, 0, 5);
+  guint dups = (guint) px_rows_get_int (du, 0, 0);
   guint retried = (guint) px_rows_get_int (re, 0, 0), gave_up = (guint) px_rows_get_int (re, 0, 1);
   guint expired = (guint) px_rows_get_int (re, 0, 2);
-  if (expanded || queued || no_source || no_path || retried || gave_up || expired)
+  if (expanded || queued || no_source || no_path || retried || gave_up || expired || here || dups)
     g_message ("%u new requests, %u tasks queued, %u without source, %u without path, %u beyond the priority "
-               "window, %u to retry, %u given up, %u expired",
-               expanded, queued, no_source, no_path, windowed, retried, gave_up, expired);
+               "window, %u to retry, %u given up, %u expired, %u already here, %u hops dropped (file already there)",
+               expanded, queued, no_source, no_path, windowed, retried, gave_up, expired, here, dups);
   if (px_rows_get_int (sb, 0, 0) || px_rows_get_int (sb, 0, 1) || px_rows_get_int (sb, 0, 3))
     g_message ("%s subscriptions complete, %s moves (%s source replicas to delete), %s transit copies to clean",
                px_rows_get (sb, 0, 0), px_rows_get (sb, 0, 1), px_rows_get (sb, 0, 2), px_rows_get (sb, 0, 3));
   /* A full batch in some priority, and room left in the windows: go on. */
-  *more = queued > 0 && pending - windowed == queued && pending >= (guint) px_agent_int (a, "router", "batch");
+  *more = queued + here > 0 && pending - windowed == queued + here
+          && pending >= (guint) px_agent_int (a, "router", "batch");
   if (px_rows_get (nt, 0, 0))
     *wake_in = MIN (*wake_in, MAX (0.05, g_ascii_strtod (px_rows_get (nt, 0, 0), NULL)));
   return TRUE;

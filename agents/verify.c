@@ -89,6 +89,8 @@ at_rest (PxAgent *a, GError **error)
   for (guint i = 0; i < px_rows_count (due); i++)
     {
       const char *lfn = px_rows_get (due, i, 1);
+      if (!px_agent_beat (a, FALSE, error))
+        return FALSE;
       g_autoptr(GError) e = NULL;
       g_autofree char *pfn = proto ? px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, proto, a->node, FALSE, lfn, NULL, &e)
                                    : NULL;
@@ -138,6 +140,16 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     {
       const char *state = NULL, *reason = NULL;
       g_autofree char *log = NULL;
+      /* Read-backs can take long: keep the heartbeat (and so the claims) alive. */
+      if (!px_agent_beat (a, FALSE, error))
+        return FALSE;
+      if (px_agent_claims_lost (a))
+        {
+          /* Others may own them now: report nothing; the loop gives back what is still ours. */
+          g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "claims possibly taken back (heartbeat too old); "
+                       "batch abandoned");
+          return FALSE;
+        }
       check (a, px_rows_get (claim, i, 1), (guint64) px_rows_get_int (claim, i, 2), px_rows_get (claim, i, 3),
              px_rows_get (claim, i, 4), px_rows_get (claim, i, 5), FALSE, &state, &reason, &log);
       if (reason)

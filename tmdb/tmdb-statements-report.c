@@ -4,29 +4,29 @@
  * table shows them.  Optional filters are $n::text IS NULL OR ...; an agent
  * is alive when it has not stopped and beat within 2 minutes. */
 #include "config.h"
-#include "tmdb.h"
+#include "tmdb-private.h"
 
 #define ALIVE "stopped IS NULL AND heartbeat > now() - interval '2 minutes'"
 #define PRIORITY_NAME(p) "CASE " p " WHEN 0 THEN 'high' WHEN 1 THEN 'normal' WHEN 2 THEN 'low' END"
 
-const PxTmdbStatement px_tmdb_report_statements[] = {
-  /* phedex nodes: name, kind, good replicas (files, bytes), agents alive,
-   * storage.xml uploaded. */
-  { "report_nodes",
-    "SELECT n.name, n.kind, coalesce(r.files, 0), coalesce(r.bytes, 0), a.agents, n.tfc IS NOT NULL "
+/* phedex nodes: name, kind, good replicas (files, bytes), agents alive,
+ * storage.xml uploaded. */
+PX_SQL (report_nodes, "name,kind,files,bytes,agents,has_tfc",
+    "SELECT n.name, n.kind, coalesce(r.files, 0) AS files, coalesce(r.bytes, 0) AS bytes, a.agents, "
+    "  n.tfc IS NOT NULL AS has_tfc "
     "FROM nodes n "
     "LEFT JOIN (SELECT r.node, count(*) AS files, sum(f.bytes) AS bytes FROM replicas r JOIN files f ON f.id = r.file "
     "  WHERE r.state = 'ok' GROUP BY r.node) r ON r.node = n.id "
     "LEFT JOIN (SELECT node, string_agg(DISTINCT agent, ',' ORDER BY agent) AS agents FROM agents WHERE " ALIVE
     "  GROUP BY node) a ON a.node = n.id "
-    "ORDER BY n.name" },
-  /* phedex links [$1 node]: from, to, distance, active, measured rate, queued
-   * files and bytes now, errors in the last hour, download agent alive at the
-   * destination.  The rate is the bytes done in the history bins of the last
-   * hour over the time they span: from the first bin's start to the last
-   * bin's end (now, for the current bin) — an idle stretch after the last
-   * bin does not dilute it.  NULL without history. */
-  { "report_links",
+    "ORDER BY n.name");
+/* phedex links [$1 node]: from, to, distance, active, measured rate, queued
+ * files and bytes now, errors in the last hour, download agent alive at the
+ * destination.  The rate is the bytes done in the history bins of the last
+ * hour over the time they span: from the first bin's start to the last
+ * bin's end (now, for the current bin) — an idle stretch after the last
+ * bin does not dilute it.  NULL without history. */
+PX_SQL (report_links, "from_name,to_name,distance,active,rate,queued_files,queued_bytes,errors,download_alive",
     "WITH h AS (SELECT from_node, to_node, sum(done_bytes) AS done_bytes, "
     "    extract(epoch FROM least(max(time_bin) + interval '5 minutes', now()) - min(time_bin)) AS span "
     "  FROM link_history WHERE time_bin > now() - interval '1 hour' GROUP BY from_node, to_node), "
@@ -35,35 +35,38 @@ const PxTmdbStatement px_tmdb_report_statements[] = {
     "e AS (SELECT from_node, to_node, count(*) AS n FROM errors WHERE time > now() - interval '1 hour' "
     "  GROUP BY from_node, to_node), "
     "a AS (SELECT DISTINCT node FROM agents WHERE agent = 'download' AND " ALIVE ") "
-    "SELECT fn.name, tn.name, l.distance, l.active, "
-    "  CASE WHEN h.span > 0 THEN round(h.done_bytes / h.span::numeric)::bigint END, "
-    "  coalesce(q.files, 0), coalesce(q.bytes, 0), coalesce(e.n, 0), a.node IS NOT NULL "
+    "SELECT fn.name AS from_name, tn.name AS to_name, l.distance, l.active, "
+    "  CASE WHEN h.span > 0 THEN round(h.done_bytes / h.span::numeric)::bigint END AS rate, "
+    "  coalesce(q.files, 0) AS queued_files, coalesce(q.bytes, 0) AS queued_bytes, coalesce(e.n, 0) AS errors, "
+    "  a.node IS NOT NULL AS download_alive "
     "FROM links l JOIN nodes fn ON fn.id = l.from_node JOIN nodes tn ON tn.id = l.to_node "
     "LEFT JOIN h ON h.from_node = l.from_node AND h.to_node = l.to_node "
     "LEFT JOIN q ON q.from_node = l.from_node AND q.to_node = l.to_node "
     "LEFT JOIN e ON e.from_node = l.from_node AND e.to_node = l.to_node "
     "LEFT JOIN a ON a.node = l.to_node "
     "WHERE $1::text IS NULL OR fn.name = $1 OR tn.name = $1 "
-    "ORDER BY fn.name, tn.name" },
-  /* phedex queue [$1 to] [$2 from]: per link and priority, the open tasks
-   * now: queued, active, copied and being verified/published (files,
-   * bytes), and how long the oldest queued one has waited (s). */
-  { "report_queue",
-    "SELECT fn.name, tn.name, " PRIORITY_NAME ("x.priority") ", "
-    "  count(*) FILTER (WHERE x.state = 'queued'), coalesce(sum(f.bytes) FILTER (WHERE x.state = 'queued'), 0), "
-    "  count(*) FILTER (WHERE x.state = 'active'), coalesce(sum(f.bytes) FILTER (WHERE x.state = 'active'), 0), "
-    "  count(*) FILTER (WHERE x.state IN ('transferred', 'verified')), "
-    "  coalesce(sum(f.bytes) FILTER (WHERE x.state IN ('transferred', 'verified')), 0), "
-    "  extract(epoch FROM now() - min(x.created) FILTER (WHERE x.state = 'queued'))::bigint "
+    "ORDER BY fn.name, tn.name");
+/* phedex queue [$1 to] [$2 from]: per link and priority, the open tasks
+ * now: queued, active, copied and being verified/published (files,
+ * bytes), and how long the oldest queued one has waited (s). */
+PX_SQL (report_queue, "from_name,to_name,priority,queued_files,queued_bytes,active_files,active_bytes,verifying_files,verifying_bytes,oldest",
+    "SELECT fn.name AS from_name, tn.name AS to_name, " PRIORITY_NAME ("x.priority") " AS priority, "
+    "  count(*) FILTER (WHERE x.state = 'queued') AS queued_files, "
+    "  coalesce(sum(f.bytes) FILTER (WHERE x.state = 'queued'), 0) AS queued_bytes, "
+    "  count(*) FILTER (WHERE x.state = 'active') AS active_files, "
+    "  coalesce(sum(f.bytes) FILTER (WHERE x.state = 'active'), 0) AS active_bytes, "
+    "  count(*) FILTER (WHERE x.state IN ('transferred', 'verified')) AS verifying_files, "
+    "  coalesce(sum(f.bytes) FILTER (WHERE x.state IN ('transferred', 'verified')), 0) AS verifying_bytes, "
+    "  extract(epoch FROM now() - min(x.created) FILTER (WHERE x.state = 'queued'))::bigint AS oldest "
     "FROM tasks x JOIN files f ON f.id = x.file JOIN nodes fn ON fn.id = x.from_node JOIN nodes tn ON tn.id = x.to_node "
     "WHERE x.state IN ('queued', 'active', 'transferred', 'verified') "
     "  AND ($1::text IS NULL OR tn.name = $1) AND ($2::text IS NULL OR fn.name = $2) "
-    "GROUP BY fn.name, tn.name, x.priority ORDER BY fn.name, tn.name, x.priority" },
-  /* phedex errors [$1 to] [$2 from] $3 hours [$4 limit]: per link and
-   * reason, the errors of the last $3 hours: count, how many permanent, the
-   * last one's time (UTC ISO 8601 and local for people) and log.  With $4,
-   * the $4 groups with the latest errors.  Errors at rest have no source. */
-  { "report_errors",
+    "GROUP BY fn.name, tn.name, x.priority ORDER BY fn.name, tn.name, x.priority");
+/* phedex errors [$1 to] [$2 from] $3 hours [$4 limit]: per link and
+ * reason, the errors of the last $3 hours: count, how many permanent, the
+ * last one's time (UTC ISO 8601 and local for people) and log.  With $4,
+ * the $4 groups with the latest errors.  Errors at rest have no source. */
+PX_SQL (report_errors, "from_name,to_name,reason,n,permanent,last_utc,last_local,log",
     "WITH e AS (SELECT e.from_node, e.to_node, e.reason, e.time, e.permanent, e.log, "
     "    row_number() OVER (PARTITION BY e.from_node, e.to_node, e.reason ORDER BY e.time DESC, e.id DESC) AS nth "
     "  FROM errors e WHERE e.time > now() - make_interval(secs => $3::float8 * 3600) "
@@ -72,21 +75,21 @@ const PxTmdbStatement px_tmdb_report_statements[] = {
     "g AS (SELECT from_node, to_node, reason, count(*) AS n, count(*) FILTER (WHERE permanent) AS permanent, "
     "    max(time) AS last, min(log) FILTER (WHERE nth = 1) AS log FROM e GROUP BY from_node, to_node, reason "
     "  ORDER BY max(time) DESC, reason LIMIT $4::bigint) "
-    "SELECT fn.name, tn.name, g.reason, g.n, g.permanent, "
-    "  to_char(g.last AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), to_char(g.last, 'YYYY-MM-DD HH24:MI:SS'), "
-    "  g.log "
+    "SELECT fn.name AS from_name, tn.name AS to_name, g.reason, g.n, g.permanent, "
+    "  to_char(g.last AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_utc, "
+    "  to_char(g.last, 'YYYY-MM-DD HH24:MI:SS') AS last_local, g.log "
     "FROM g LEFT JOIN nodes fn ON fn.id = g.from_node LEFT JOIN nodes tn ON tn.id = g.to_node "
-    "ORDER BY fn.name NULLS FIRST, tn.name, g.reason" },
-  /* phedex status, per subscription: item, node, priority, move, state
-   * (done: every file has a good replica at the node and no block, nor a
-   * subscribed dataset, is open; complete: every file there; suspended;
-   * active), suspended until (UTC), files and bytes done and in all, open
-   * hops for the node, files given up or without source or path, rate (bytes
-   * of the subscription's files arriving at the node in the last hour, over
-   * the part of the hour the subscription existed, at least a minute) and
-   * ETA (s, remaining bytes at that rate; NULL when nothing is left, nothing
-   * arrived or suspended). */
-  { "report_status_subscriptions",
+    "ORDER BY fn.name NULLS FIRST, tn.name, g.reason");
+/* phedex status, per subscription: item, node, priority, move, state
+ * (done: every file has a good replica at the node and no block, nor a
+ * subscribed dataset, is open; complete: every file there; suspended;
+ * active), suspended until (UTC), files and bytes done and in all, open
+ * hops for the node, files given up or without source or path, rate (bytes
+ * of the subscription's files arriving at the node in the last hour, over
+ * the part of the hour the subscription existed, at least a minute) and
+ * ETA (s, remaining bytes at that rate; NULL when nothing is left, nothing
+ * arrived or suspended). */
+PX_SQL (report_status_subscriptions, "item,node,priority,is_move,state,suspended_utc,suspended_local,files_done,files,bytes_done,bytes,queued,failed,rate,eta",
     "WITH sb AS (SELECT s.id AS sub, b.id AS block, b.is_open FROM subscriptions s JOIN blocks b ON b.dataset = s.dataset "
     "  UNION ALL SELECT s.id, b.id, b.is_open FROM subscriptions s JOIN blocks b ON b.id = s.block), "
     "ot AS (SELECT file, for_node, count(*) AS n FROM tasks WHERE state IN ('queued', 'active', 'transferred', 'verified') "
@@ -105,29 +108,28 @@ const PxTmdbStatement px_tmdb_report_statements[] = {
     "  LEFT JOIN requests q ON q.file = f.id AND q.node = s.node "
     "  LEFT JOIN rd ON rd.file = f.id AND rd.to_node = s.node "
     "  GROUP BY s.id) "
-    "SELECT coalesce(d.name, b.name), n.name, " PRIORITY_NAME ("s.priority") ", s.is_move, "
+    "SELECT coalesce(d.name, b.name) AS item, n.name AS node, " PRIORITY_NAME ("s.priority") " AS priority, s.is_move, "
     "  CASE WHEN p.files > 0 AND p.files_done = p.files AND p.closed AND NOT coalesce(d.is_open, false) THEN 'done' "
     "    WHEN p.files > 0 AND p.files_done = p.files THEN 'complete' "
-    "    WHEN s.suspended_until > now() THEN 'suspended' ELSE 'active' END, "
+    "    WHEN s.suspended_until > now() THEN 'suspended' ELSE 'active' END AS state, "
     "  CASE WHEN s.suspended_until = 'infinity' THEN 'infinity' WHEN s.suspended_until > now() THEN "
-    "    to_char(s.suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END, "
+    "    to_char(s.suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END AS suspended_utc, "
     "  CASE WHEN s.suspended_until > now() AND s.suspended_until <> 'infinity' THEN "
-    "    to_char(s.suspended_until, 'YYYY-MM-DD HH24:MI') END, "
+    "    to_char(s.suspended_until, 'YYYY-MM-DD HH24:MI') END AS suspended_local, "
     "  p.files_done, p.files, p.bytes_done, p.bytes, p.queued, p.failed, "
-    "  CASE WHEN p.recent > 0 THEN round(p.recent / p.span)::bigint END, "
+    "  CASE WHEN p.recent > 0 THEN round(p.recent / p.span)::bigint END AS rate, "
     "  CASE WHEN p.recent > 0 AND p.bytes > p.bytes_done AND NOT coalesce(s.suspended_until > now(), false) "
-    "    THEN ceil((p.bytes - p.bytes_done) * p.span / p.recent)::bigint END "
+    "    THEN ceil((p.bytes - p.bytes_done) * p.span / p.recent)::bigint END AS eta "
     "FROM subscriptions s JOIN p ON p.id = s.id JOIN nodes n ON n.id = s.node "
     "LEFT JOIN datasets d ON d.id = s.dataset LEFT JOIN blocks b ON b.id = s.block "
-    "ORDER BY 1, 2" },
-  /* phedex status: tasks per link and state. */
-  { "report_status_tasks",
-    "SELECT f.name, t.name, x.state, count(*) FROM tasks x JOIN nodes f ON f.id = x.from_node "
-    "JOIN nodes t ON t.id = x.to_node GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" },
-  /* phedex status: agents running or stopped within the hour. */
-  { "report_status_agents",
-    "SELECT n.name, a.agent, a.host, a.pid, extract(epoch FROM now() - a.heartbeat)::int, a.stopped IS NOT NULL "
+    "ORDER BY 1, 2");
+/* phedex status: tasks per link and state. */
+PX_SQL (report_status_tasks, "from_name,to_name,state,tasks",
+    "SELECT f.name AS from_name, t.name AS to_name, x.state, count(*) AS tasks FROM tasks x JOIN nodes f ON f.id = x.from_node "
+    "JOIN nodes t ON t.id = x.to_node GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+/* phedex status: agents running or stopped within the hour. */
+PX_SQL (report_status_agents, "node,agent,host,pid,heartbeat_age,stopped",
+    "SELECT n.name AS node, a.agent, a.host, a.pid, extract(epoch FROM now() - a.heartbeat)::int AS heartbeat_age, "
+    "  a.stopped IS NOT NULL AS stopped "
     "FROM agents a JOIN nodes n ON n.id = a.node WHERE a.stopped IS NULL OR a.stopped > now() - interval '1 hour' "
-    "ORDER BY n.name, a.agent" },
-  { NULL }
-};
+    "ORDER BY n.name, a.agent");

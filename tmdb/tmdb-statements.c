@@ -2,7 +2,7 @@
  * once per connection on first use.  Batches travel as arrays ($n::type[])
  * and are unnested server-side: one statement per batch, never per file. */
 #include "config.h"
-#include "tmdb.h"
+#include "tmdb-private.h"
 #include <string.h>
 
 /* Tasks whose claimer stopped heart-beating ($2 seconds) or stopped. */
@@ -24,43 +24,66 @@
   "  done_files = h.done_files + excluded.done_files, done_bytes = h.done_bytes + excluded.done_bytes, " \
   "  fail_files = h.fail_files + excluded.fail_files, fail_bytes = h.fail_bytes + excluded.fail_bytes"
 
-static const PxTmdbStatement statements[] = {
-  /* ---- nodes, links ---- */
-  { "node_add", "INSERT INTO nodes (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id" },
-  { "node_id", "SELECT id, kind FROM nodes WHERE name = $1" },
-  { "node_list",
-    "SELECT n.name, n.kind, n.tfc IS NOT NULL, "
-    "  (SELECT count(*) FROM replicas r WHERE r.node = n.id), "
-    "  (SELECT coalesce(sum(f.bytes), 0) FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = n.id), "
+/* ---- nodes, links ---- */
+PX_SQL (node_add, "id",
+    "INSERT INTO nodes (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id");
+PX_SQL (node_id, "id,kind",
+    "SELECT id, kind FROM nodes WHERE name = $1");
+PX_SQL (node_list, "name,kind,has_tfc,files,bytes,agents",
+    "SELECT n.name, n.kind, n.tfc IS NOT NULL AS has_tfc, "
+    "  (SELECT count(*) FROM replicas r WHERE r.node = n.id) AS files, "
+    "  (SELECT coalesce(sum(f.bytes), 0) FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = n.id) AS bytes, "
     "  (SELECT string_agg(a.agent, ',' ORDER BY a.agent) FROM agents a WHERE a.node = n.id AND a.stopped IS NULL "
-    "     AND a.heartbeat > now() - interval '2 minutes') "
-    "FROM nodes n ORDER BY n.name" },
-  { "node_upload_tfc",
-    "UPDATE nodes SET tfc = $2, tfc_updated = now() WHERE name = $1 AND tfc IS DISTINCT FROM $2 RETURNING id" },
-  { "node_tfcs", "SELECT id, name, tfc, tfc_updated::text FROM nodes WHERE id = ANY($1::int[])" },
-  { "link_add",
+    "     AND a.heartbeat > now() - interval '2 minutes') AS agents "
+    "FROM nodes n ORDER BY n.name");
+PX_SQL (node_upload_tfc, "id",
+    "UPDATE nodes SET tfc = $2, tfc_updated = now() WHERE name = $1 AND tfc IS DISTINCT FROM $2 RETURNING id");
+PX_SQL (node_tfcs, "id,name,tfc,tfc_updated",
+    "SELECT id, name, tfc, tfc_updated::text FROM nodes WHERE id = ANY($1::int[])");
+PX_SQL (link_add, "ok",
     "INSERT INTO links (from_node, to_node, distance) SELECT f.id, t.id, $3 FROM nodes f, nodes t "
     "WHERE f.name = $1 AND t.name = $2 "
-    "ON CONFLICT (from_node, to_node) DO UPDATE SET distance = excluded.distance, active = true RETURNING 1" },
-  { "link_list",
-    "SELECT f.name, t.name, l.distance, l.active FROM links l JOIN nodes f ON f.id = l.from_node "
-    "JOIN nodes t ON t.id = l.to_node ORDER BY f.name, t.name" },
+    "ON CONFLICT (from_node, to_node) DO UPDATE SET distance = excluded.distance, active = true RETURNING true AS ok");
+PX_SQL (link_list, "from_name,to_name,distance,active",
+    "SELECT f.name AS from_name, t.name AS to_name, l.distance, l.active FROM links l JOIN nodes f ON f.id = l.from_node "
+    "JOIN nodes t ON t.id = l.to_node ORDER BY f.name, t.name");
 
-  /* ---- agents ---- */
-  /* A new download agent can open paths: routers hear it on phedex_topology. */
-  { "agent_register",
+/* ---- agents ---- */
+/* A new download agent can open paths: routers hear it on phedex_topology. */
+PX_SQL (agent_register, "id,node,notified",
     "WITH a AS (INSERT INTO agents (node, agent, host, pid) SELECT id, $2, $3, $4 FROM nodes WHERE name = $1 "
     "  ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), stopped = NULL "
     "  RETURNING id, node) "
-    "SELECT id, node, pg_notify('phedex_topology', 'agent') FROM a" },
-  { "agent_heartbeat", "UPDATE agents SET heartbeat = now() WHERE id = $1" },
-  { "agent_stopped", "UPDATE agents SET stopped = now() WHERE id = $1" },
+    "SELECT id, node, pg_notify('phedex_topology', 'agent') AS notified FROM a");
+PX_SQL (agent_heartbeat, "",
+    "UPDATE agents SET heartbeat = now() WHERE id = $1");
+PX_SQL (agent_stopped, "",
+    "UPDATE agents SET stopped = now() WHERE id = $1");
+/* Every claim agent $1 holds, taken back: it (re)connected or a report
+ * failed, so it is working on none of them.  Transfers go back to the
+ * queue (their partial files become leftovers); verify and publish claims
+ * are freed.  Between cycles an agent holds no claim. */
+PX_SQL (agent_release_mine, "requeued,freed",
+    "WITH a AS (UPDATE tasks t SET state = 'queued' WHERE t.claimed_by = $1 AND t.state = 'active' "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node), "
+    "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) SELECT id, file, from_node, to_node, 'lost', "
+    "  'the agent holding this transfer lost its claim (connection lost or its report failed); task re-queued' FROM a), "
+    "o AS (UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.claimed_by = $1 "
+    "  AND t.state IN ('transferred', 'verified') RETURNING 1) "
+    "SELECT (SELECT count(*) FROM a) AS requeued, (SELECT count(*) FROM o) AS freed");
+/* A node's router (shared) and delete agent (exclusive) exclude each
+ * other: a copy is never deleted between the router seeing it present
+ * (and so not requesting it) and committing. */
+PX_SQL (node_lock_shared, "locked",
+    "SELECT pg_advisory_xact_lock_shared(7301, $1::int) AS locked");
+PX_SQL (node_lock, "locked",
+    "SELECT pg_advisory_xact_lock(7301, $1::int) AS locked");
 
-  /* ---- router ---- */
-  /* Requests for the files each subscription has not seen yet (file ids
-   * above its high-water mark: files added to open blocks later have higher
-   * ids), so a cycle costs the new files, not the whole subscription. */
-  { "router_expand",
+/* ---- router ---- */
+/* Requests for the files each subscription has not seen yet (file ids
+ * above its high-water mark: files added to open blocks later have higher
+ * ids), so a cycle costs the new files, not the whole subscription. */
+PX_SQL (router_expand, "requests",
     "WITH s AS (SELECT * FROM subscriptions WHERE node = $1 "
     "    AND (suspended_until IS NULL OR suspended_until <= now())), "
     "f AS (SELECT f.id AS file, s.id AS sub, s.node, s.priority, s.is_custodial FROM s "
@@ -71,16 +94,17 @@ static const PxTmdbStatement statements[] = {
     "  ON CONFLICT (file, node) DO NOTHING RETURNING 1), "
     "w AS (UPDATE subscriptions x SET expanded = m.top FROM (SELECT sub, max(file) AS top FROM f GROUP BY sub) m "
     "  WHERE x.id = m.sub) "
-    "SELECT count(*) FROM ins" },
-  /* Every active link with what its cost is made of; the router runs
-   * Dijkstra over it.  $1: seconds of heartbeat silence after which an agent
-   * counts as dead. */
-  { "router_graph",
-    "SELECT l.from_node, l.to_node, l.distance, l.nominal_rate, coalesce(h.done_bytes, 0), coalesce(h.done_files, 0), "
-    "  coalesce(h.fail_files, 0), coalesce(h.span, 0), coalesce(q.bytes, 0), "
+    "SELECT count(*) AS requests FROM ins");
+/* Every active link with what its cost is made of; the router runs
+ * Dijkstra over it.  $1: seconds of heartbeat silence after which an agent
+ * counts as dead. */
+PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_files,fail_files,span,queued_bytes,download_alive,source_tfc",
+    "SELECT l.from_node, l.to_node, l.distance, l.nominal_rate, coalesce(h.done_bytes, 0) AS done_bytes, "
+    "  coalesce(h.done_files, 0) AS done_files, coalesce(h.fail_files, 0) AS fail_files, coalesce(h.span, 0) AS span, "
+    "  coalesce(q.bytes, 0) AS queued_bytes, "
     "  EXISTS (SELECT 1 FROM agents a WHERE a.node = l.to_node AND a.agent = 'download' AND a.stopped IS NULL "
-    "    AND a.heartbeat > now() - make_interval(secs => $1::int)), "
-    "  sn.tfc IS NOT NULL "
+    "    AND a.heartbeat > now() - make_interval(secs => $1::int)) AS download_alive, "
+    "  sn.tfc IS NOT NULL AS source_tfc "
     "FROM links l JOIN nodes sn ON sn.id = l.from_node "
     "LEFT JOIN (SELECT from_node, to_node, sum(done_bytes) AS done_bytes, sum(done_files) AS done_files, "
     "    sum(fail_files + expire_files) AS fail_files, "
@@ -90,26 +114,30 @@ static const PxTmdbStatement statements[] = {
     "LEFT JOIN (SELECT t.from_node, t.to_node, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
     "  WHERE t.state IN ('queued', 'active') GROUP BY t.from_node, t.to_node) q "
     "  ON q.from_node = l.from_node AND q.to_node = l.to_node "
-    "WHERE l.active" },
-  /* Route a batch of this node's pending requests ($6 per priority, oldest
-   * first) within each priority's window of $7 open bytes: the cheapest
-   * source by the router's costs ($2 node, $3 cost to here, $4 next hop, $5
-   * path), first hop queued as a task for this node. */
-  { "router_route",
+    "WHERE l.active");
+/* Route a batch of this node's pending requests ($6 per priority, oldest
+ * first) within each priority's window of $7 open bytes: the cheapest
+ * source by the router's costs ($2 node, $3 cost to here, $4 next hop, $5
+ * path), first hop queued as a task for this node. */
+PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "WITH g AS (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
     "open AS (SELECT t.priority, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
     "  WHERE t.for_node = $1 AND t.state IN ('queued', 'active', 'transferred', 'verified') GROUP BY t.priority), "
-    "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, "
+    "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, q.here, "
     "    sum(f.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
-    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT * FROM requests q WHERE q.node = $1 "
+    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT q.*, EXISTS (SELECT 1 FROM replicas h "
+    "      WHERE h.file = q.file AND h.node = $1 AND h.state = 'ok') AS here FROM requests q WHERE q.node = $1 "
     "    AND q.priority = pr.p AND q.state IN ('new', 'no_source', 'no_path') AND q.next_try <= now() "
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = q.subscription AND s.suspended_until > now()) "
     "    ORDER BY q.created, q.file LIMIT $6) q JOIN files f ON f.id = q.file), "
+    "have AS (UPDATE requests q SET state = 'done', reason = NULL, updated = now() FROM pending p "
+    "  WHERE p.here AND q.file = p.file AND q.node = $1 RETURNING 1), "
     "admit AS (SELECT p.* FROM pending p LEFT JOIN open o ON o.priority = p.priority "
-    "  WHERE coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
+    "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
     "cand AS (SELECT DISTINCT ON (p.file) p.file, r.node AS src, g.next, g.path, p.priority, p.is_custodial, "
     "    p.attempts FROM admit p JOIN replicas r ON r.file = p.file AND r.state = 'ok' AND r.node <> $1 "
-    "  JOIN g ON g.node = r.node ORDER BY p.file, g.cost, r.node), "
+    "  JOIN g ON g.node = r.node ORDER BY p.file, EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file "
+    "    AND d.node = r.node), g.cost, r.node), "
     "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
     "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand ON CONFLICT DO NOTHING RETURNING file), "
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = c.path::int[], updated = now() "
@@ -123,21 +151,33 @@ static const PxTmdbStatement statements[] = {
     "    JOIN nodes n ON n.id = r.node WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1) h ON true "
     "  WHERE q.file = p.file AND q.node = $1 AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.file = p.file) "
     "  RETURNING q.state) "
-    "SELECT (SELECT count(*) FROM pending), (SELECT count(*) FROM ins), "
-    "  (SELECT count(*) FROM miss WHERE state = 'no_source'), (SELECT count(*) FROM miss WHERE state = 'no_path'), "
-    "  (SELECT count(*) FROM pending) - (SELECT count(*) FROM admit)" },
-  /* Requests waiting for a source or path: now, if their file has a new
-   * replica or the topology changed (a link, a storage.xml, an agent). */
-  { "router_recheck",
+    "SELECT (SELECT count(*) FROM pending) AS pending, (SELECT count(*) FROM ins) AS queued, "
+    "  (SELECT count(*) FROM miss WHERE state = 'no_source') AS no_source, "
+    "  (SELECT count(*) FROM miss WHERE state = 'no_path') AS no_path, "
+    "  (SELECT count(*) FROM pending WHERE NOT here) - (SELECT count(*) FROM admit) AS windowed, "
+    "  (SELECT count(*) FROM have) AS here");
+/* Queued hops for this node's requests whose file already reached the
+ * hop's destination another way (e.g. that node's own subscription raced
+ * the hop): dropped, and the request is done (last hop) or routed on
+ * from there.  Download agents never claim such a hop. */
+PX_SQL (router_dups, "dropped",
+    "WITH d AS (DELETE FROM tasks t WHERE t.for_node = $1 AND t.state = 'queued' AND EXISTS (SELECT 1 FROM replicas r "
+    "    WHERE r.file = t.file AND r.node = t.to_node AND r.state = 'ok') RETURNING t.file, t.to_node), "
+    "q AS (UPDATE requests q SET state = CASE WHEN d.to_node = $1 THEN 'done' ELSE 'new' END, next_try = now(), "
+    "    updated = now(), reason = NULL FROM d WHERE q.file = d.file AND q.node = $1 AND q.state = 'routed' RETURNING 1) "
+    "SELECT (SELECT count(*) FROM d) AS dropped");
+/* Requests waiting for a source or path: now, if their file has a new
+ * replica or the topology changed (a link, a storage.xml, an agent). */
+PX_SQL (router_recheck, "",
     "WITH t AS (SELECT greatest((SELECT max(tfc_updated) FROM nodes), (SELECT max(created) FROM links), "
     "  (SELECT max(started) FROM agents WHERE agent = 'download')) AS changed) "
     "UPDATE requests q SET next_try = now() FROM t WHERE q.node = $1 AND q.state IN ('no_source', 'no_path') "
     "AND q.next_try > now() AND (t.changed >= q.updated OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file "
-    "  AND r.state = 'ok' AND r.node <> q.node AND greatest(r.created, r.verified) >= q.updated))" },
-  /* Queued hops older than $5 seconds expire; requests whose hop failed cool
-   * off (back-off doubling from $2 up to $3 seconds, the longest at once
-   * after a permanent error) and are routed again, or give up after $4. */
-  { "router_retry",
+    "  AND r.state = 'ok' AND r.node <> q.node AND greatest(r.created, r.verified) >= q.updated))");
+/* Queued hops older than $5 seconds expire; requests whose hop failed cool
+ * off (back-off doubling from $2 up to $3 seconds, the longest at once
+ * after a permanent error) and are routed again, or give up after $4. */
+PX_SQL (router_retry, "retried,gave_up,expired",
     "WITH x AS (UPDATE tasks t SET state = 'failed' FROM files f WHERE f.id = t.file AND t.for_node = $1 "
     "    AND t.state = 'queued' AND t.created < now() - make_interval(secs => $5::int) "
     "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes), "
@@ -157,16 +197,16 @@ static const PxTmdbStatement statements[] = {
     "    reason = CASE WHEN r.attempts >= $4 THEN 'gave up after ' || r.attempts || ' attempts; last error: ' "
     "      ELSE 'cooling off after ' || r.attempts || ' failed attempts; last error: ' END || coalesce(r.log, 'none') "
     "  FROM r WHERE q.file = r.file AND q.node = $1 RETURNING q.state) "
-    "SELECT (SELECT count(*) FROM u WHERE state = 'new'), (SELECT count(*) FROM u WHERE state = 'gave_up'), "
-    "  (SELECT count(*) FROM x)" },
-  /* When the router should look again: the earliest cool-off ending. */
-  { "router_next_try",
-    "SELECT extract(epoch FROM min(next_try) - now()) FROM requests WHERE node = $1 "
-    "AND state IN ('new', 'no_source', 'no_path')" },
-  /* Subscriptions of this node: mark complete; carry out moves (delete the
-   * other copies once every file is here, except where another subscription
-   * wants them); clean transit copies made for this node's requests. */
-  { "router_subscriptions",
+    "SELECT (SELECT count(*) FROM u WHERE state = 'new') AS retried, "
+    "  (SELECT count(*) FROM u WHERE state = 'gave_up') AS gave_up, (SELECT count(*) FROM x) AS expired");
+/* When the router should look again: the earliest cool-off ending. */
+PX_SQL (router_next_try, "seconds",
+    "SELECT extract(epoch FROM min(next_try) - now())::float8 AS seconds FROM requests WHERE node = $1 "
+    "AND state IN ('new', 'no_source', 'no_path')");
+/* Subscriptions of this node: mark complete; carry out moves (delete the
+ * other copies once every file is here, except where another subscription
+ * wants them); clean transit copies made for this node's requests. */
+PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions",
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
     "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
     "    AND EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
@@ -176,58 +216,61 @@ static const PxTmdbStatement statements[] = {
     "  RETURNING s.id), "
     "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
     "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
-    "md AS (INSERT INTO deletions (file, node) SELECT r.file, r.node FROM m JOIN blocks b ON b.dataset = m.dataset "
+    "md AS (INSERT INTO deletions (file, node, why) SELECT r.file, r.node, 'move' FROM m JOIN blocks b ON b.dataset = m.dataset "
     "    OR b.id = m.block JOIN files f ON f.block = b.id JOIN replicas r ON r.file = f.id AND r.node <> $1 "
     "  WHERE EXISTS (SELECT 1 FROM replicas h WHERE h.file = f.id AND h.node = $1 AND h.state = 'ok') "
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
     "      WHERE o.node = r.node AND ob.id = b.id) "
     "  ON CONFLICT DO NOTHING RETURNING 1), "
-    "tr AS (INSERT INTO deletions (file, node) SELECT DISTINCT t.file, t.to_node FROM tasks t "
+    "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' FROM tasks t "
     "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
     "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
+    "    AND NOT px_wanted(t.file, t.to_node) "
     "  ON CONFLICT DO NOTHING RETURNING 1) "
-    "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM m), (SELECT count(*) FROM md), (SELECT count(*) FROM tr)" },
-  /* The link's queue as this node's router sees it, into the current bin. */
-  { "router_history",
+    "SELECT (SELECT count(*) FROM c) AS completed, (SELECT count(*) FROM m) AS moved, "
+    "  (SELECT count(*) FROM md) AS move_deletions, (SELECT count(*) FROM tr) AS transit_deletions");
+/* The link's queue as this node's router sees it, into the current bin. */
+PX_SQL (router_history, "",
     "INSERT INTO link_history AS h (time_bin, from_node, to_node, queued_files, queued_bytes, active_files) "
     "SELECT px_bin(now()), t.from_node, t.to_node, count(*) FILTER (WHERE t.state = 'queued'), "
     "  coalesce(sum(f.bytes) FILTER (WHERE t.state = 'queued'), 0), count(*) FILTER (WHERE t.state = 'active') "
     "FROM tasks t JOIN files f ON f.id = t.file WHERE t.to_node = $1 AND t.state IN ('queued', 'active') "
     "GROUP BY t.from_node, t.to_node "
     "ON CONFLICT (time_bin, from_node, to_node) DO UPDATE SET queued_files = excluded.queued_files, "
-    "  queued_bytes = excluded.queued_bytes, active_files = excluded.active_files" },
+    "  queued_bytes = excluded.queued_bytes, active_files = excluded.active_files");
 
-  /* ---- download ---- */
-  { "download_release_stale",
+/* ---- download ---- */
+PX_SQL (download_release_stale, "task",
     "WITH s AS (UPDATE tasks t SET state = 'queued' WHERE t.to_node = $1 AND t.state = 'active' AND " DEAD_CLAIM
     "  RETURNING t.id, t.file, t.from_node, t.to_node) "
     "INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "SELECT id, file, from_node, to_node, 'lost', 'the download agent holding this transfer stopped heart-beating; "
-    "task re-queued' FROM s RETURNING 1" },
-  /* Each link into the node gets at most $4 active tasks (over all its
-   * download agents): per source, the room left, filled in priority order. */
-  { "download_claim",
+    "task re-queued' FROM s RETURNING task");
+/* Each link into the node gets at most $4 active tasks (over all its
+ * download agents): per source, the room left, filled in priority order. */
+PX_SQL (download_claim, "id,attempts,lfn,bytes,checksum,from_node,is_custodial",
     "WITH busy AS (SELECT from_node, count(*) AS n FROM tasks WHERE to_node = $1 AND state = 'active' "
     "  GROUP BY from_node), "
     "room AS (SELECT l.from_node, greatest($4::int - coalesce(b.n, 0), 0) AS n FROM links l "
     "  LEFT JOIN busy b ON b.from_node = l.from_node WHERE l.to_node = $1), "
     "pick AS (SELECT c.id FROM room CROSS JOIN LATERAL (SELECT id, priority FROM tasks q WHERE q.to_node = $1 "
     "    AND q.state = 'queued' AND q.from_node = room.from_node AND q.next_try <= now() "
+    "    AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file AND r.node = $1 AND r.state = 'ok') "
     "    ORDER BY q.priority, q.id LIMIT room.n FOR UPDATE SKIP LOCKED) c "
     "  WHERE room.n > 0 ORDER BY c.priority, c.id LIMIT $3) "
     "UPDATE tasks t SET state = 'active', claimed_by = $2, claimed_at = now(), attempts = t.attempts + 1 "
     "FROM files f, pick WHERE f.id = t.file AND t.id = pick.id "
-    "RETURNING t.id, t.attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial" },
-  { "download_next_try",
-    "SELECT extract(epoch FROM min(next_try) - now()) FROM tasks WHERE to_node = $1 AND state = 'queued'" },
-  { "download_start",
+    "RETURNING t.id, t.attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial");
+PX_SQL (download_next_try, "seconds",
+    "SELECT extract(epoch FROM min(next_try) - now())::float8 AS seconds FROM tasks WHERE to_node = $1 AND state = 'queued'");
+PX_SQL (download_start, "id",
     "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
     "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
-    "WHERE t.id = r.id AND t.state = 'active'" },
-  /* $8: the copy is already at its final name (validate-command said so). */
-  { "download_report",
+    "WHERE t.id = r.id AND t.state = 'active' AND t.claimed_by = $5 RETURNING t.id");
+/* $8: the copy is already at its final name (validate-command said so). */
+PX_SQL (download_report, "id",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
     "    $8::boolean[], $9::boolean[]) AS r(id, state, seen_bytes, seen_checksum, reason, log, permanent, in_place)), "
     "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum, "
@@ -238,18 +281,18 @@ static const PxTmdbStatement statements[] = {
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
     "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
-    "SELECT count(*) FROM u" },
+    "SELECT id FROM u");
 
-  /* ---- verify / publish: claims on transferred / verified tasks ---- */
-  { "release_stale_claims",
+/* ---- verify / publish: claims on transferred / verified tasks ---- */
+PX_SQL (release_stale_claims, "",
     "UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.to_node = $1 AND t.state = $3 "
-    "AND t.claimed_by IS NOT NULL AND " DEAD_CLAIM },
-  { "verify_claim",
+    "AND t.claimed_by IS NOT NULL AND " DEAD_CLAIM);
+PX_SQL (verify_claim, "id,tmp_pfn,bytes,checksum,seen_bytes,seen_checksum,lfn",
     "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'transferred' AND claimed_by IS NULL ORDER BY id "
     "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn" },
-  { "verify_report",
+    "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn");
+PX_SQL (verify_report, "reported",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
     "u AS (UPDATE tasks t SET state = r.state FROM r, files f WHERE t.id = r.id AND f.id = t.file "
     "  AND t.state = 'transferred' AND t.claimed_by = $5 "
@@ -258,12 +301,12 @@ static const PxTmdbStatement statements[] = {
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
-    "SELECT count(*) FROM u" },
-  { "verify_at_rest_claim",
+    "SELECT count(*) AS reported FROM u");
+PX_SQL (verify_at_rest_claim, "file,lfn,bytes,checksum",
     "SELECT r.file, f.lfn, f.bytes, f.checksum FROM replicas r JOIN files f ON f.id = r.file "
     "WHERE r.node = $1 AND r.state = 'ok' AND r.verified < now() - make_interval(secs => $2::int) "
-    "ORDER BY r.verified LIMIT $3" },
-  { "verify_at_rest_report",
+    "ORDER BY r.verified LIMIT $3");
+PX_SQL (verify_at_rest_report, "good,bad,reopened,notified",
     "WITH r AS (SELECT * FROM unnest($2::bigint[], $3::boolean[], $4::text[]) AS r(file, good, log)), "
     "g AS (UPDATE replicas p SET verified = now() FROM r WHERE p.node = $1 AND p.file = r.file AND r.good "
     "  RETURNING 1), "
@@ -273,13 +316,14 @@ static const PxTmdbStatement statements[] = {
     "  updated = now() FROM b WHERE q.file = b.file AND q.node = $1 RETURNING 1), "
     "e AS (INSERT INTO errors (file, to_node, reason, log) SELECT file, $1, 'at-rest', log FROM r WHERE NOT good), "
     "n AS (SELECT pg_notify('phedex_node_' || $1, 'at-rest') FROM b LIMIT 1) "
-    "SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM b), (SELECT count(*) FROM q), (SELECT count(*) FROM n)" },
-  { "publish_claim",
-    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() WHERE t.id IN ("
+    "SELECT (SELECT count(*) FROM g) AS good, (SELECT count(*) FROM b) AS bad, (SELECT count(*) FROM q) AS reopened, "
+    "  (SELECT count(*) FROM n) AS notified");
+PX_SQL (publish_claim, "id,tmp_pfn,to_pfn,bytes,checksum",
+    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
     "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING t.id, t.tmp_pfn, t.to_pfn" },
-  { "publish_report",
+    "RETURNING t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum");
+PX_SQL (publish_report, "reported",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
     "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'verified' AND t.claimed_by = $4 "
@@ -295,33 +339,44 @@ static const PxTmdbStatement statements[] = {
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
-    "SELECT count(*) FROM u" },
+    "SELECT count(*) AS reported FROM u");
 
-  /* ---- delete ---- */
-  { "delete_leftovers",
-    "SELECT id, pfn FROM leftovers WHERE node = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED" },
-  { "delete_leftovers_done", "DELETE FROM leftovers WHERE id = ANY($1::bigint[])" },
-  { "delete_claim",
+/* ---- delete ---- */
+PX_SQL (delete_leftovers, "id,pfn",
+    "SELECT id, pfn FROM leftovers WHERE node = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED");
+PX_SQL (delete_leftovers_done, "",
+    "DELETE FROM leftovers WHERE id = ANY($1::bigint[])");
+/* Move and transit deletions of copies the node now wants are dropped. */
+PX_SQL (delete_drop_wanted, "file",
+    "DELETE FROM deletions d WHERE d.node = $1 AND d.why <> 'user' AND px_wanted(d.file, d.node) RETURNING d.file");
+/* Deletions that are safe now: another good copy exists (or forced), and
+ * no queued or active transfer reads from this copy (those wait). */
+PX_SQL (delete_claim, "file,lfn",
     "SELECT d.file, f.lfn FROM deletions d JOIN files f ON f.id = d.file WHERE d.node = $1 AND (d.force "
     "  OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = d.file AND r.node <> d.node AND r.state = 'ok')) "
-    "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED" },
-  { "delete_done",
+    "  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.file = d.file AND t.from_node = d.node "
+    "    AND t.state IN ('queued', 'active')) "
+    "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED");
+PX_SQL (delete_done, "",
     "WITH d AS (DELETE FROM deletions WHERE node = $1 AND file = ANY($2::bigint[]) RETURNING file) "
-    "DELETE FROM replicas r USING d WHERE r.node = $1 AND r.file = d.file" },
+    "DELETE FROM replicas r USING d WHERE r.node = $1 AND r.file = d.file");
 
-  /* ---- catalogue ---- */
-  { "catalog_node", "SELECT id, tfc FROM nodes WHERE name = $1" },
-  { "catalog_lfns",
-    "SELECT f.lfn FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = $1 AND r.state = 'ok' ORDER BY f.lfn" },
-  { "inject_conflicts",
-    "SELECT i.lfn, f.bytes, f.checksum, i.bytes, i.checksum, b.name, i.block FROM px_inject i "
+/* ---- catalogue ---- */
+PX_SQL (catalog_node, "id,tfc",
+    "SELECT id, tfc FROM nodes WHERE name = $1");
+PX_SQL (catalog_lfns, "lfn",
+    "SELECT f.lfn FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = $1 AND r.state = 'ok' ORDER BY f.lfn");
+PX_SQL (inject_conflicts, "lfn,known_bytes,known_checksum,bytes,checksum,known_block,block",
+    "SELECT i.lfn, f.bytes AS known_bytes, f.checksum AS known_checksum, i.bytes, i.checksum, b.name AS known_block, "
+    "  i.block FROM px_inject i "
     "JOIN files f ON f.lfn = i.lfn JOIN blocks b ON b.id = f.block "
-    "WHERE f.bytes <> i.bytes OR f.checksum <> i.checksum OR b.name <> i.block ORDER BY i.lfn LIMIT 10" },
-  { "inject_duplicates", "SELECT lfn FROM px_inject GROUP BY lfn HAVING count(*) > 1 ORDER BY lfn LIMIT 10" },
-  { "inject_block_conflicts",
-    "SELECT DISTINCT b.name, d.name, i.dataset FROM px_inject i JOIN blocks b ON b.name = i.block "
-    "JOIN datasets d ON d.id = b.dataset WHERE d.name <> i.dataset LIMIT 10" },
-  { "inject_apply",
+    "WHERE f.bytes <> i.bytes OR f.checksum <> i.checksum OR b.name <> i.block ORDER BY i.lfn LIMIT 10");
+PX_SQL (inject_duplicates, "lfn",
+    "SELECT lfn FROM px_inject GROUP BY lfn HAVING count(*) > 1 ORDER BY lfn LIMIT 10");
+PX_SQL (inject_block_conflicts, "block,known_dataset,dataset",
+    "SELECT DISTINCT b.name AS block, d.name AS known_dataset, i.dataset FROM px_inject i JOIN blocks b ON b.name = i.block "
+    "JOIN datasets d ON d.id = b.dataset WHERE d.name <> i.dataset LIMIT 10");
+PX_SQL (inject_apply, "files,bytes,blocks",
     "WITH ds AS (INSERT INTO datasets (name, dbs, is_open) "
     "    SELECT DISTINCT ON (dataset) dataset, dbs, dataset_open FROM px_inject ORDER BY dataset "
     "  ON CONFLICT (name) DO UPDATE SET is_open = excluded.is_open RETURNING id, name), "
@@ -332,36 +387,38 @@ static const PxTmdbStatement statements[] = {
     "fi AS (INSERT INTO files (block, lfn, bytes, checksum) "
     "    SELECT bl.id, i.lfn, i.bytes, i.checksum FROM px_inject i JOIN bl ON bl.name = i.block "
     "  ON CONFLICT (lfn) DO NOTHING RETURNING id, block, bytes) "
-    "SELECT (SELECT count(*) FROM fi), (SELECT coalesce(sum(bytes), 0) FROM fi), (SELECT count(*) FROM bl)" },
-  { "inject_replicas",
+    "SELECT (SELECT count(*) FROM fi) AS files, (SELECT coalesce(sum(bytes), 0) FROM fi) AS bytes, "
+    "  (SELECT count(*) FROM bl) AS blocks");
+PX_SQL (inject_replicas, "replicas",
     "WITH r AS (INSERT INTO replicas (file, node) SELECT f.id, $1 FROM px_inject i JOIN files f ON f.lfn = i.lfn "
-    "  ON CONFLICT (file, node) DO NOTHING RETURNING 1) SELECT count(*) FROM r" },
-  { "inject_block_counts",
+    "  ON CONFLICT (file, node) DO NOTHING RETURNING 1) SELECT count(*) AS replicas FROM r");
+PX_SQL (inject_block_counts, "",
     "UPDATE blocks b SET files = s.n, bytes = s.b FROM (SELECT f.block, count(*) AS n, sum(f.bytes) AS b "
     "  FROM files f WHERE f.block IN (SELECT bl.id FROM blocks bl JOIN px_inject i ON i.block = bl.name) "
-    "  GROUP BY f.block) s WHERE b.id = s.block" },
+    "  GROUP BY f.block) s WHERE b.id = s.block");
 
-  /* ---- subscriptions, reports ---- */
-  { "subscribe_dataset",
+/* ---- subscriptions, reports ---- */
+PX_SQL (subscribe_dataset, "id,files",
     "INSERT INTO subscriptions (dataset, node, priority, is_move, is_custodial, user_group) "
     "SELECT d.id, n.id, $3, $4, $5, $6 FROM datasets d, nodes n WHERE d.name = $1 AND n.name = $2 "
     "ON CONFLICT (dataset, node) WHERE dataset IS NOT NULL DO UPDATE SET priority = excluded.priority, "
     "  is_move = excluded.is_move, is_custodial = excluded.is_custodial, user_group = excluded.user_group "
-    "RETURNING id, (SELECT count(*) FROM files f JOIN blocks b ON b.id = f.block WHERE b.dataset = subscriptions.dataset)" },
-  { "subscribe_block",
+    "RETURNING id, (SELECT count(*) FROM files f JOIN blocks b ON b.id = f.block WHERE b.dataset = subscriptions.dataset) "
+    "  AS files");
+PX_SQL (subscribe_block, "id,files",
     "INSERT INTO subscriptions (block, node, priority, is_move, is_custodial, user_group) "
     "SELECT b.id, n.id, $3, $4, $5, $6 FROM blocks b, nodes n WHERE b.name = $1 AND n.name = $2 "
     "ON CONFLICT (block, node) WHERE block IS NOT NULL DO UPDATE SET priority = excluded.priority, "
     "  is_move = excluded.is_move, is_custodial = excluded.is_custodial, user_group = excluded.user_group "
-    "RETURNING id, (SELECT count(*) FROM files f WHERE f.block = subscriptions.block)" },
-  /* $1 node, $2 dataset or '', $3 block or '': the subscriptions named. */
-  { "sub_find",
+    "RETURNING id, (SELECT count(*) FROM files f WHERE f.block = subscriptions.block) AS files");
+/* $1 node, $2 dataset or '', $3 block or '': the subscriptions named. */
+PX_SQL (sub_find, "id,suspended_until",
     "SELECT s.id, s.suspended_until::text FROM subscriptions s JOIN nodes n ON n.id = s.node "
     "WHERE n.name = $1 AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) "
-    "  OR s.block = (SELECT id FROM blocks WHERE name = $3))" },
-  /* Drop the subscription, its pending requests (unless another subscription
-   * of the node wants the file) and their queued hops; active copies finish. */
-  { "sub_unsubscribe",
+    "  OR s.block = (SELECT id FROM blocks WHERE name = $3))");
+/* Drop the subscription, its pending requests (unless another subscription
+ * of the node wants the file) and their queued hops; active copies finish. */
+PX_SQL (sub_unsubscribe, "subscriptions,requests,tasks",
     "WITH s AS (DELETE FROM subscriptions s USING nodes n WHERE n.id = s.node AND n.name = $1 "
     "    AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3)) "
     "  RETURNING s.id, s.node), "
@@ -370,30 +427,31 @@ static const PxTmdbStatement statements[] = {
     "    JOIN files f ON f.block = ob.id WHERE o.node = s.node AND o.id <> s.id AND f.id = q.file) "
     "  RETURNING q.file, q.node), "
     "t AS (DELETE FROM tasks t USING q WHERE t.file = q.file AND t.for_node = q.node AND t.state = 'queued' RETURNING 1) "
-    "SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM q), (SELECT count(*) FROM t)" },
-  { "sub_suspend",
+    "SELECT (SELECT count(*) FROM s) AS subscriptions, (SELECT count(*) FROM q) AS requests, "
+    "  (SELECT count(*) FROM t) AS tasks");
+PX_SQL (sub_suspend, "id,suspended_until",
     "UPDATE subscriptions s SET suspended_until = $4::timestamptz FROM nodes n WHERE n.id = s.node AND n.name = $1 "
     "AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3)) "
-    "RETURNING s.id, s.suspended_until::text" },
-  { "sub_resume",
+    "RETURNING s.id, s.suspended_until::text");
+PX_SQL (sub_resume, "id",
     "UPDATE subscriptions s SET suspended_until = NULL FROM nodes n WHERE n.id = s.node AND n.name = $1 "
     "AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3)) "
-    "RETURNING s.id" },
-  /* Before deleting the replicas of a dataset or block at a node: how many,
-   * how many are the last good copy anywhere (with an example), and whether
-   * a dataset subscription of the node covers a block asked for. */
-  { "delete_check",
-    "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas o WHERE o.file = r.file "
-    "    AND o.node <> r.node AND o.state = 'ok')), "
+    "RETURNING s.id");
+/* Before deleting the replicas of a dataset or block at a node: how many,
+ * how many are the last good copy anywhere (with an example), and whether
+ * a dataset subscription of the node covers a block asked for. */
+PX_SQL (delete_check, "replicas,last_copies,example,covering_dataset",
+    "SELECT count(*) AS replicas, count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas o WHERE o.file = r.file "
+    "    AND o.node <> r.node AND o.state = 'ok')) AS last_copies, "
     "  min(f.lfn) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas o WHERE o.file = r.file AND o.node <> r.node "
-    "    AND o.state = 'ok')), "
+    "    AND o.state = 'ok')) AS example, "
     "  (SELECT d.name FROM subscriptions s JOIN datasets d ON d.id = s.dataset JOIN blocks bb ON bb.dataset = d.id "
-    "    WHERE s.node = (SELECT id FROM nodes WHERE name = $1) AND bb.name = $3 LIMIT 1) "
+    "    WHERE s.node = (SELECT id FROM nodes WHERE name = $1) AND bb.name = $3 LIMIT 1) AS covering_dataset "
     "FROM replicas r JOIN files f ON f.id = r.file JOIN blocks b ON b.id = f.block "
-    "WHERE r.node = (SELECT id FROM nodes WHERE name = $1) AND (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3)" },
-  /* Queue the deletions for the node's delete agent and drop the node's
-   * subscription to the same data (else it would be fetched again). */
-  { "delete_request",
+    "WHERE r.node = (SELECT id FROM nodes WHERE name = $1) AND (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3)");
+/* Queue the deletions for the node's delete agent and drop the node's
+ * subscription to the same data (else it would be fetched again). */
+PX_SQL (delete_request, "deletions,subscriptions,requests",
     "WITH n AS (SELECT id FROM nodes WHERE name = $1), "
     "s AS (DELETE FROM subscriptions s USING n WHERE s.node = n.id "
     "  AND (s.dataset = (SELECT id FROM datasets WHERE name = $2) OR s.block = (SELECT id FROM blocks WHERE name = $3) "
@@ -403,10 +461,11 @@ static const PxTmdbStatement statements[] = {
     "d AS (INSERT INTO deletions (file, node, force) SELECT r.file, r.node, $4::boolean FROM replicas r, n, files f, "
     "  blocks b WHERE r.node = n.id AND f.id = r.file AND b.id = f.block AND (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3) "
     "  ON CONFLICT (file, node) DO UPDATE SET force = excluded.force RETURNING 1) "
-    "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM s), (SELECT count(*) FROM q)" },
-  /* subscribe --dry-run: the target's files not yet at $1, grouped by the
-   * source and path the router would choose now ($4.. as router_route). */
-  { "dryrun",
+    "SELECT (SELECT count(*) FROM d) AS deletions, (SELECT count(*) FROM s) AS subscriptions, "
+    "  (SELECT count(*) FROM q) AS requests");
+/* subscribe --dry-run: the target's files not yet at $1, grouped by the
+ * source and path the router would choose now ($4.. as router_route). */
+PX_SQL (dryrun, "path,files,bytes,rate,latency,no_source",
     "WITH g AS (SELECT * FROM unnest($4::int[], $5::float8[], $6::text[], $7::float8[], $8::float8[]) "
     "    AS g(node, cost, path, rate, latency)), "
     "t AS (SELECT f.id, f.bytes FROM files f JOIN blocks b ON b.id = f.block WHERE (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3) "
@@ -415,13 +474,14 @@ static const PxTmdbStatement statements[] = {
     "  LEFT JOIN replicas r ON r.file = t.id AND r.state = 'ok' LEFT JOIN g ON g.node = r.node "
     "  ORDER BY t.id, g.cost NULLS LAST) "
     "SELECT (SELECT string_agg(n.name, ' -> ' ORDER BY x.i) FROM unnest(c.path::int[]) WITH ORDINALITY AS x(id, i) "
-    "    JOIN nodes n ON n.id = x.id), count(*), sum(c.bytes), min(c.rate), min(c.latency), "
-    "  count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = c.id AND r.state = 'ok')) "
-    "FROM c GROUP BY c.path ORDER BY 1 NULLS LAST" },
-  /* phedex why: for each file of the target ($2 dataset, $3 block or $4
-   * LFN) without a good replica at node $1, why not — first reason that
-   * applies.  $5: heartbeat silence (s) after which an agent is dead. */
-  { "why",
+    "    JOIN nodes n ON n.id = x.id) AS path, count(*) AS files, sum(c.bytes) AS bytes, min(c.rate) AS rate, "
+    "  min(c.latency) AS latency, "
+    "  count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = c.id AND r.state = 'ok')) AS no_source "
+    "FROM c GROUP BY c.path ORDER BY 1 NULLS LAST");
+/* phedex why: for each file of the target ($2 dataset, $3 block or $4
+ * LFN) without a good replica at node $1, why not — first reason that
+ * applies.  $5: heartbeat silence (s) after which an agent is dead. */
+PX_SQL (why, "lfn,code,text",
     "WITH n AS (SELECT id FROM nodes WHERE name = $1), "
     "f AS (SELECT f.id, f.lfn, f.bytes, b.id AS block, b.dataset FROM files f JOIN blocks b ON b.id = f.block, n "
     "  WHERE (b.dataset = (SELECT id FROM datasets WHERE name = $2) OR b.name = $3 OR f.lfn = $4) "
@@ -483,34 +543,44 @@ static const PxTmdbStatement statements[] = {
     "  WHEN 'behind_higher_priority' THEN 'waiting behind ' || pg_size_pretty(higher) || "
     "    ' of higher-priority transfers to ' || $1 || ' (priority window)' "
     "  ELSE 'waiting to be routed (the router at ' || $1 || ' is running)' END AS text) w "
-    "ORDER BY code, lfn" },
-  { "dataset_id", "SELECT id FROM datasets WHERE name = $1" },
-  { "block_id", "SELECT id FROM blocks WHERE name = $1" },
-  { "replicas_dataset",
-    "SELECT f.lfn, f.bytes, f.checksum, b.name, n.name, r.state, r.verified::text FROM datasets d "
+    "ORDER BY code, lfn");
+PX_SQL (dataset_id, "id",
+    "SELECT id FROM datasets WHERE name = $1");
+PX_SQL (block_id, "id",
+    "SELECT id FROM blocks WHERE name = $1");
+PX_SQL (replicas_dataset, "lfn,bytes,checksum,block,node,state,verified",
+    "SELECT f.lfn, f.bytes, f.checksum, b.name AS block, n.name AS node, r.state, r.verified::text AS verified "
+    "FROM datasets d "
     "JOIN blocks b ON b.dataset = d.id JOIN files f ON f.block = b.id "
     "JOIN replicas r ON r.file = f.id JOIN nodes n ON n.id = r.node "
-    "WHERE d.name = $1 ORDER BY f.lfn, n.name" },
-  { "status_counts",
-    "SELECT (SELECT count(*) FROM nodes), (SELECT count(*) FROM links), (SELECT count(*) FROM datasets), "
-    "(SELECT count(*) FROM blocks), (SELECT count(*) FROM files), (SELECT count(*) FROM replicas), "
-    "(SELECT count(*) FROM subscriptions), (SELECT count(*) FROM requests), "
-    "(SELECT count(*) FROM tasks WHERE state NOT IN ('done', 'failed')), (SELECT count(*) FROM errors)" },
-  { "demo_progress",
-    "SELECT n.name, count(r.file), (SELECT count(*) FROM errors e WHERE e.to_node = n.id) FROM subscriptions s "
+    "WHERE d.name = $1 ORDER BY f.lfn, n.name");
+PX_SQL (status_counts, "nodes,links,datasets,blocks,files,replicas,subscriptions,requests,open_tasks,errors",
+    "SELECT (SELECT count(*) FROM nodes) AS nodes, (SELECT count(*) FROM links) AS links, "
+    "(SELECT count(*) FROM datasets) AS datasets, (SELECT count(*) FROM blocks) AS blocks, "
+    "(SELECT count(*) FROM files) AS files, (SELECT count(*) FROM replicas) AS replicas, "
+    "(SELECT count(*) FROM subscriptions) AS subscriptions, (SELECT count(*) FROM requests) AS requests, "
+    "(SELECT count(*) FROM tasks WHERE state NOT IN ('done', 'failed')) AS open_tasks, "
+    "(SELECT count(*) FROM errors) AS errors");
+PX_SQL (demo_progress, "name,files,errors",
+    "SELECT n.name, count(r.file) AS files, (SELECT count(*) FROM errors e WHERE e.to_node = n.id) AS errors "
+    "FROM subscriptions s "
     "JOIN nodes n ON n.id = s.node JOIN blocks b ON b.dataset = s.dataset JOIN files f ON f.block = b.id "
-    "LEFT JOIN replicas r ON r.file = f.id AND r.node = n.id GROUP BY n.id, n.name ORDER BY n.name" },
+    "LEFT JOIN replicas r ON r.file = f.id AND r.node = n.id GROUP BY n.id, n.name ORDER BY n.name");
+
+/* Every statement, for the shape test and the name lookup. */
+const PxTmdbStatement *const px_tmdb_statements[] = {
+#define X(id) &px_sql_##id,
+  PX_TMDB_STATEMENT_NAMES (X)
+#undef X
+  NULL
 };
 
 const PxTmdbStatement *
 px_tmdb_statement_lookup (const char *name)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (statements); i++)
-    if (strcmp (statements[i].name, name) == 0)
-      return &statements[i];
-  for (const PxTmdbStatement *s = px_tmdb_report_statements; s->name; s++)
-    if (strcmp (s->name, name) == 0)
-      return s;
+  for (const PxTmdbStatement *const *s = px_tmdb_statements; *s; s++)
+    if (strcmp ((*s)->name, name) == 0)
+      return *s;
   g_critical ("no TMDB statement '%s'", name);
   return NULL;
 }

@@ -13,11 +13,21 @@ struct _PxTmdb
 {
   PGconn *conn;
   GHashTable *prepared; /* statement name → TRUE */
+  GHashTable *checked;  /* statements whose result shape was checked */
 };
 
 struct _PxRows
 {
   PGresult *res;
+  const PxTmdbStatement *st;
+  int ncols;
+  const char **seen; /* per column: the last name pointer resolved to it */
+};
+
+struct _PxTmdbArray
+{
+  GString *text; /* "{a,b,...": closed on use */
+  guint len;
 };
 
 /* Compiled in from tmdb/schema/ (tmdb/schema.c, generated). */
@@ -56,6 +66,7 @@ px_tmdb_connect (const char *conninfo, const char *appname, GError **error)
   PxTmdb *db = g_new0 (PxTmdb, 1);
   db->conn = conn;
   db->prepared = g_hash_table_new (g_str_hash, g_str_equal);
+  db->checked = g_hash_table_new (NULL, NULL);
   g_autoptr(PGresult) r = PQexec (conn, "SET client_min_messages = warning");
   return db;
 }
@@ -67,6 +78,7 @@ px_tmdb_free (PxTmdb *db)
     return;
   PQfinish (db->conn);
   g_hash_table_unref (db->prepared);
+  g_hash_table_unref (db->checked);
   g_free (db);
 }
 
@@ -77,11 +89,47 @@ px_tmdb_is_ok (PxTmdb *db)
 }
 
 static PxRows *
-wrap (PGresult *res)
+wrap (PGresult *res, const PxTmdbStatement *st)
 {
   PxRows *rows = g_new (PxRows, 1);
   rows->res = res;
+  rows->st = st;
+  rows->ncols = PQnfields (res);
+  rows->seen = g_new0 (const char *, MAX (rows->ncols, 1));
   return rows;
+}
+
+static gboolean
+prepare (PxTmdb *db, const PxTmdbStatement *st, GError **error)
+{
+  if (g_hash_table_contains (db->prepared, st->name))
+    return TRUE;
+  g_autoptr(PGresult) p = PQprepare (db->conn, st->name, st->sql, 0, NULL);
+  if (PQresultStatus (p) != PGRES_COMMAND_OK)
+    {
+      g_autofree char *what = g_strdup_printf ("cannot prepare statement '%s'", st->name);
+      set_pg_error (error, db->conn, p, what);
+      return FALSE;
+    }
+  g_hash_table_add (db->prepared, (gpointer) st->name);
+  return TRUE;
+}
+
+static PxRows *
+execute (PxTmdb *db, const PxTmdbStatement *st, int n, const char *const *params, GError **error)
+{
+  if (!prepare (db, st, error))
+    return NULL;
+  PGresult *res = PQexecPrepared (db->conn, st->name, n, params, NULL, NULL, 0);
+  ExecStatusType s = PQresultStatus (res);
+  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+    {
+      g_autofree char *what = g_strdup_printf ("statement '%s' failed", st->name);
+      set_pg_error (error, db->conn, res, what);
+      PQclear (res);
+      return NULL;
+    }
+  return wrap (res, st);
 }
 
 PxRows *
@@ -89,27 +137,147 @@ px_tmdb_exec (PxTmdb *db, const char *name, int n, const char *const *params, GE
 {
   const PxTmdbStatement *st = px_tmdb_statement_lookup (name);
   g_return_val_if_fail (st != NULL, NULL);
-  if (!g_hash_table_contains (db->prepared, st->name))
+  return execute (db, st, n, params, error);
+}
+
+/* The column names of RES against ST's declaration: "got (a, b), expected
+ * (a, c)", the way pg_basebackup checks IDENTIFY_SYSTEM's result. */
+static gboolean
+check_shape (const PxTmdbStatement *st, const PGresult *res, GError **error)
+{
+  g_autoptr(GString) got = g_string_new (NULL);
+  for (int i = 0; i < PQnfields (res); i++)
+    g_string_append_printf (got, i ? ",%s" : "%s", PQfname (res, i));
+  if (strcmp (got->str, st->columns) == 0)
+    return TRUE;
+  g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_SCHEMA,
+               "statement '%s' returned columns (%s), expected (%s): the database schema does not match this "
+               "program (run 'phedex db upgrade', or use the phedex that matches the database)",
+               st->name, got->str, st->columns);
+  return FALSE;
+}
+
+PxRows *
+px_tmdb_query_params (PxTmdb *db, const PxTmdbStatement *st, guint n, const PxTmdbParam *params, GError **error)
+{
+  g_autofree const char **values = g_new0 (const char *, MAX (n, 1));
+  g_autofree char *numbers = g_malloc0 (MAX (n, 1) * G_ASCII_DTOSTR_BUF_SIZE);
+  for (guint i = 0; i < n; i++)
     {
-      g_autoptr(PGresult) p = PQprepare (db->conn, st->name, st->sql, 0, NULL);
-      if (PQresultStatus (p) != PGRES_COMMAND_OK)
+      char *buf = numbers + i * G_ASCII_DTOSTR_BUF_SIZE;
+      switch (params[i].type)
         {
-          g_autofree char *what = g_strdup_printf ("cannot prepare statement '%s'", name);
-          set_pg_error (error, db->conn, p, what);
+        case PX_TMDB_PARAM_NULL:
+          values[i] = NULL;
+          break;
+        case PX_TMDB_PARAM_INT:
+          g_snprintf (buf, G_ASCII_DTOSTR_BUF_SIZE, "%" G_GINT64_FORMAT, params[i].i);
+          values[i] = buf;
+          break;
+        case PX_TMDB_PARAM_DOUBLE:
+          values[i] = g_ascii_dtostr (buf, G_ASCII_DTOSTR_BUF_SIZE, params[i].d);
+          break;
+        case PX_TMDB_PARAM_TEXT:
+          values[i] = params[i].s;
+          break;
+        case PX_TMDB_PARAM_BOOL:
+          values[i] = params[i].i ? "t" : "f";
+          break;
+        case PX_TMDB_PARAM_ARRAY:
+          {
+            GString *t = params[i].a->text;
+            /* Close the literal for this use; reopen after (it may grow). */
+            g_string_append_c (t, '}');
+            values[i] = g_strdup (t->str);
+            g_string_truncate (t, t->len - 1);
+            break;
+          }
+        }
+    }
+  PxRows *rows = execute (db, st, (int) n, values, error);
+  for (guint i = 0; i < n; i++)
+    if (params[i].type == PX_TMDB_PARAM_ARRAY)
+      g_free ((char *) values[i]);
+  if (rows && !g_hash_table_contains (db->checked, st))
+    {
+      if (!check_shape (st, rows->res, error))
+        {
+          px_rows_free (rows);
           return NULL;
         }
-      g_hash_table_add (db->prepared, (gpointer) st->name);
+      g_hash_table_add (db->checked, (gpointer) st);
     }
-  PGresult *res = PQexecPrepared (db->conn, st->name, n, params, NULL, NULL, 0);
-  ExecStatusType s = PQresultStatus (res);
-  if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+  return rows;
+}
+
+gboolean
+px_tmdb_describe (PxTmdb *db, const PxTmdbStatement *st, GError **error)
+{
+  if (!prepare (db, st, error))
+    return FALSE;
+  g_autoptr(PGresult) res = PQdescribePrepared (db->conn, st->name);
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
     {
-      g_autofree char *what = g_strdup_printf ("statement '%s' failed", name);
+      g_autofree char *what = g_strdup_printf ("cannot describe statement '%s'", st->name);
       set_pg_error (error, db->conn, res, what);
-      PQclear (res);
-      return NULL;
+      return FALSE;
     }
-  return wrap (res);
+  return check_shape (st, res, error);
+}
+
+PxTmdbArray *
+px_tmdb_array_new (void)
+{
+  PxTmdbArray *a = g_new0 (PxTmdbArray, 1);
+  a->text = g_string_new ("{");
+  return a;
+}
+
+void
+px_tmdb_array_free (PxTmdbArray *a)
+{
+  if (!a)
+    return;
+  g_string_free (a->text, TRUE);
+  g_free (a);
+}
+
+guint
+px_tmdb_array_len (const PxTmdbArray *a)
+{
+  return a->len;
+}
+
+void
+px_tmdb_array_text (PxTmdbArray *a, const char *value)
+{
+  px_tmdb_array_add (a->text, value);
+  a->len++;
+}
+
+void
+px_tmdb_array_int (PxTmdbArray *a, gint64 value)
+{
+  if (a->len++)
+    g_string_append_c (a->text, ',');
+  g_string_append_printf (a->text, "%" G_GINT64_FORMAT, value);
+}
+
+void
+px_tmdb_array_double (PxTmdbArray *a, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (a->len++)
+    g_string_append_c (a->text, ',');
+  g_string_append (a->text, g_ascii_dtostr (buf, sizeof buf, value));
+}
+
+void
+px_tmdb_array_bool (PxTmdbArray *a, gboolean value)
+{
+  if (a->len++)
+    g_string_append_c (a->text, ',');
+  g_string_append_c (a->text, value ? 't' : 'f');
 }
 
 gboolean
@@ -257,7 +425,62 @@ px_rows_free (PxRows *rows)
   if (!rows)
     return;
   PQclear (rows->res);
+  g_free (rows->seen);
   g_free (rows);
+}
+
+/* The index of COLUMN: a pointer seen before for this result, else by name. */
+static int
+column (const PxRows *rows, const char *name)
+{
+  for (int i = 0; i < rows->ncols; i++)
+    if (rows->seen[i] == name)
+      return i;
+  for (int i = 0; i < rows->ncols; i++)
+    if (strcmp (PQfname (rows->res, i), name) == 0)
+      {
+        rows->seen[i] = name;
+        return i;
+      }
+  g_critical ("statement '%s' has no result column '%s' (it returns %s)", rows->st ? rows->st->name : "?", name,
+              rows->st ? rows->st->columns : "?");
+  return -1;
+}
+
+const char *
+px_rows_text (const PxRows *rows, guint row, const char *name)
+{
+  int c = column (rows, name);
+  if (c < 0 || PQgetisnull (rows->res, (int) row, c))
+    return NULL;
+  return PQgetvalue (rows->res, (int) row, c);
+}
+
+gint64
+px_rows_int (const PxRows *rows, guint row, const char *name)
+{
+  const char *v = px_rows_text (rows, row, name);
+  return v ? g_ascii_strtoll (v, NULL, 10) : 0;
+}
+
+double
+px_rows_double (const PxRows *rows, guint row, const char *name)
+{
+  const char *v = px_rows_text (rows, row, name);
+  return v ? g_ascii_strtod (v, NULL) : 0;
+}
+
+gboolean
+px_rows_bool (const PxRows *rows, guint row, const char *name)
+{
+  const char *v = px_rows_text (rows, row, name);
+  return v && v[0] == 't';
+}
+
+gboolean
+px_rows_is_null (const PxRows *rows, guint row, const char *name)
+{
+  return px_rows_text (rows, row, name) == NULL;
 }
 
 gboolean

@@ -68,13 +68,73 @@ gboolean px_tmdb_migrate (PxTmdb *db, gboolean allow_existing, int *from, int *t
 /* Fail with PX_TMDB_ERROR_SCHEMA unless the schema is the latest. */
 gboolean px_tmdb_check_schema (PxTmdb *db, GError **error);
 
-/* The statement table. */
+/* ---- the typed boundary ----
+ * A statement is a name the compiler checks (tmdb/tmdb-sql.h lists them):
+ *   g_autoptr(PxRows) r = px_tmdb_query (db, px_sql_router_route, error, PX_INT (node), PX_ARRAY (nodes));
+ * Its result shape (column names) is checked against the declaration once
+ * per connection; callers read columns by name: px_rows_int (r, 0, "queued"). */
 typedef struct
 {
-  const char *name;
+  const char *name;    /* the prepared statement's name */
+  const char *columns; /* its result columns, comma-separated ("" for none) */
   const char *sql;
 } PxTmdbStatement;
+#include "tmdb/tmdb-sql.h"
+
+/* An array parameter ($n::type[]) built value by value; quoting and
+ * escaping are its business. */
+typedef struct _PxTmdbArray PxTmdbArray;
+PxTmdbArray *px_tmdb_array_new (void);
+void px_tmdb_array_free (PxTmdbArray *array);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdbArray, px_tmdb_array_free)
+void px_tmdb_array_text (PxTmdbArray *array, const char *value); /* NULL: SQL NULL */
+void px_tmdb_array_int (PxTmdbArray *array, gint64 value);
+void px_tmdb_array_double (PxTmdbArray *array, double value);
+void px_tmdb_array_bool (PxTmdbArray *array, gboolean value);
+guint px_tmdb_array_len (const PxTmdbArray *array);
+
+typedef enum
+{
+  PX_TMDB_PARAM_NULL,
+  PX_TMDB_PARAM_INT,
+  PX_TMDB_PARAM_DOUBLE,
+  PX_TMDB_PARAM_TEXT,
+  PX_TMDB_PARAM_BOOL,
+  PX_TMDB_PARAM_ARRAY,
+} PxTmdbParamType;
+typedef struct
+{
+  PxTmdbParamType type;
+  gint64 i;
+  double d;
+  const char *s;
+  const PxTmdbArray *a;
+} PxTmdbParam;
+#define PX_INT(v) ((PxTmdbParam){ .type = PX_TMDB_PARAM_INT, .i = (gint64) (v) })
+#define PX_DOUBLE(v) ((PxTmdbParam){ .type = PX_TMDB_PARAM_DOUBLE, .d = (double) (v) })
+#define PX_TEXT(v) ((PxTmdbParam){ .type = PX_TMDB_PARAM_TEXT, .s = (v) }) /* NULL: SQL NULL */
+#define PX_BOOL(v) ((PxTmdbParam){ .type = PX_TMDB_PARAM_BOOL, .i = (v) ? 1 : 0 })
+#define PX_ARRAY(v) ((PxTmdbParam){ .type = PX_TMDB_PARAM_ARRAY, .a = (v) })
+#define PX_NULL ((PxTmdbParam){ .type = PX_TMDB_PARAM_NULL })
+
+PxRows *px_tmdb_query_params (PxTmdb *db, const PxTmdbStatement *statement, guint n, const PxTmdbParam *params,
+                              GError **error);
+#define px_tmdb_query(db, statement, error, ...) \
+  px_tmdb_query_params ((db), &(statement), G_N_ELEMENTS (((const PxTmdbParam[]){ __VA_ARGS__ })), \
+                        (const PxTmdbParam[]){ __VA_ARGS__ }, (error))
+#define px_tmdb_query0(db, statement, error) px_tmdb_query_params ((db), &(statement), 0, NULL, (error))
+
+/* Columns by name (a name the statement does not return is a programmer
+ * error).  NULL / 0 / FALSE for SQL NULL. */
+const char *px_rows_text (const PxRows *rows, guint row, const char *column);
+gint64 px_rows_int (const PxRows *rows, guint row, const char *column);
+double px_rows_double (const PxRows *rows, guint row, const char *column);
+gboolean px_rows_bool (const PxRows *rows, guint row, const char *column);
+gboolean px_rows_is_null (const PxRows *rows, guint row, const char *column);
+
+/* Check STATEMENT's result shape against the database without running it
+ * (PQdescribePrepared): for tests. */
+gboolean px_tmdb_describe (PxTmdb *db, const PxTmdbStatement *statement, GError **error);
+
+/* Legacy lookup by name (being retired). */
 const PxTmdbStatement *px_tmdb_statement_lookup (const char *name);
-/* The read-only reports of the CLI and status page (tmdb/tmdb-statements-report.c),
- * ended by { NULL }. */
-extern const PxTmdbStatement px_tmdb_report_statements[];
