@@ -158,8 +158,7 @@ px_agent_beat (PxAgent *a, gboolean force, GError **error)
   /* Judge the old lease before renewing it: a renewal does not give back
    * claims that others may already have taken. */
   px_agent_claims_lost (a);
-  g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
-  g_autoptr(PxRows) hb = px_tmdb_run (a->db, "agent_heartbeat", error, id);
+  g_autoptr(PxRows) hb = px_tmdb_query (a->db, px_sql_agent_heartbeat, error, PX_INT (a->agent_id));
   if (!hb)
     return FALSE;
   __atomic_store_n (&a->beat_at, now, __ATOMIC_RELEASE);
@@ -170,13 +169,13 @@ px_agent_beat (PxAgent *a, gboolean force, GError **error)
 static gboolean
 release_mine (PxAgent *a, GError **error)
 {
-  g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
-  g_autoptr(PxRows) r = px_tmdb_run (a->db, "agent_release_mine", error, id);
+  g_autoptr(PxRows) r = px_tmdb_query (a->db, px_sql_agent_release_mine, error, PX_INT (a->agent_id));
   if (!r)
     return FALSE;
-  if (px_rows_get_int (r, 0, 0) || px_rows_get_int (r, 0, 1))
-    g_message ("took back this agent's own unfinished claims: %s transfers re-queued, %s verify/publish claims freed",
-               px_rows_get (r, 0, 0), px_rows_get (r, 0, 1));
+  gint64 requeued = px_rows_int (r, 0, "requeued"), freed = px_rows_int (r, 0, "freed");
+  if (requeued || freed)
+    g_message ("took back this agent's own unfinished claims: %" G_GINT64_FORMAT " transfers re-queued, %"
+               G_GINT64_FORMAT " verify/publish claims freed", requeued, freed);
   return TRUE;
 }
 
@@ -228,27 +227,28 @@ node_tfc_free (NodeTfc *n)
 const PxTfc *
 px_agent_node_tfc (PxAgent *a, int node_id, const char **name, GError **error)
 {
-  g_autofree char *arr = g_strdup_printf ("{%d}", node_id);
-  g_autoptr(PxRows) rows = px_tmdb_run (a->db, "node_tfcs", error, arr);
+  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
+  px_tmdb_array_int (ids, node_id);
+  g_autoptr(PxRows) rows = px_tmdb_query (a->db, px_sql_node_tfcs, error, PX_ARRAY (ids));
   if (!rows)
     return NULL;
-  if (px_rows_count (rows) == 0 || !px_rows_get (rows, 0, 2))
+  if (px_rows_count (rows) == 0 || px_rows_is_null (rows, 0, "tfc"))
     {
       g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_READ,
                    "node %d has not uploaded its storage.xml to the TMDB (are its agents running?)", node_id);
       return NULL;
     }
   NodeTfc *n = g_hash_table_lookup (a->tfcs, GINT_TO_POINTER (node_id));
-  const char *updated = px_rows_get (rows, 0, 3);
+  const char *updated = px_rows_text (rows, 0, "tfc_updated");
   if (!n || g_strcmp0 (n->updated, updated) != 0)
     {
-      const char *text = px_rows_get (rows, 0, 2);
-      g_autofree char *label = g_strdup_printf ("storage.xml of %s (TMDB)", px_rows_get (rows, 0, 1));
+      const char *text = px_rows_text (rows, 0, "tfc");
+      g_autofree char *label = g_strdup_printf ("storage.xml of %s (TMDB)", px_rows_text (rows, 0, "name"));
       PxTfc *tfc = px_tfc_load_data (text, strlen (text), label, error);
       if (!tfc)
         return NULL;
       n = g_new0 (NodeTfc, 1);
-      n->name = g_strdup (px_rows_get (rows, 0, 1));
+      n->name = g_strdup (px_rows_text (rows, 0, "name"));
       n->updated = g_strdup (updated);
       n->tfc = tfc;
       g_hash_table_replace (a->tfcs, GINT_TO_POINTER (node_id), n);
@@ -273,17 +273,16 @@ px_agent_pick_protocol (PxAgent *a, const PxTfc *source, GError **error)
 }
 
 PxRows *
-px_agent_claim (PxAgent *a, const char *state, const char *stmt, const char *group, gboolean *more, GError **error)
+px_agent_claim (PxAgent *a, const char *state, const PxTmdbStatement *claim_statement, const char *group,
+                gboolean *more, GError **error)
 {
-  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
-  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
-  g_autofree char *stale = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "site", "stale-after"));
   gint64 batch = px_agent_int (a, group, "batch");
-  g_autofree char *limit = g_strdup_printf ("%" G_GINT64_FORMAT, batch);
-  g_autoptr(PxRows) rel = px_tmdb_run (a->db, "release_stale_claims", error, node, stale, state);
+  g_autoptr(PxRows) rel = px_tmdb_query (a->db, px_sql_release_stale_claims, error, PX_INT (a->node_id),
+                                         PX_TEXT (state));
   if (!rel)
     return NULL;
-  PxRows *claim = px_tmdb_run (a->db, stmt, error, node, me, limit);
+  const PxTmdbParam params[] = { PX_INT (a->node_id), PX_INT (a->agent_id), PX_INT (batch) };
+  PxRows *claim = px_tmdb_query_params (a->db, claim_statement, G_N_ELEMENTS (params), params, error);
   if (claim)
     *more = px_rows_count (claim) == (guint) batch;
   return claim;
@@ -293,16 +292,6 @@ gint64
 px_agent_int (PxAgent *a, const char *group, const char *key)
 {
   return px_config_int (a->cfg, group, key);
-}
-
-char *
-px_agent_id_array (GArray *ids)
-{
-  GString *s = g_string_new ("{");
-  for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (s, i ? ",%" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, g_array_index (ids, gint64, i));
-  g_string_append_c (s, '}');
-  return g_string_free (s, FALSE);
 }
 
 /* ---- the loop ---- */
@@ -393,8 +382,9 @@ attach (PxAgent *a, GError **error)
   a->db = px_tmdb_connect (px_config_string (a->cfg, "site", "db"), app, error);
   if (!a->db || !px_tmdb_check_schema (a->db, error))
     return FALSE;
-  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
-  g_autoptr(PxRows) reg = px_tmdb_run (a->db, "agent_register", error, a->node, a->klass->name, g_get_host_name (), pid);
+  g_autoptr(PxRows) reg = px_tmdb_query (a->db, px_sql_agent_register, error, PX_TEXT (a->node),
+                                         PX_TEXT (a->klass->name), PX_TEXT (g_get_host_name ()), PX_INT (getpid ()),
+                                         PX_INT (px_agent_int (a, "site", "stale-after")));
   if (!reg)
     return FALSE;
   if (px_rows_count (reg) == 0)
@@ -404,14 +394,15 @@ attach (PxAgent *a, GError **error)
                    px_config_path (a->cfg), a->node);
       return FALSE;
     }
-  a->agent_id = (int) px_rows_get_int (reg, 0, 0);
-  a->node_id = (int) px_rows_get_int (reg, 0, 1);
+  a->agent_id = (int) px_rows_int (reg, 0, "id");
+  a->node_id = (int) px_rows_int (reg, 0, "node");
   __atomic_store_n (&a->beat_at, g_get_monotonic_time (), __ATOMIC_RELEASE);
   /* Reconnected under the same agent row (same pid): whatever it had
    * claimed before the connection was lost is no longer being worked on. */
   if (!release_mine (a, error))
     return FALSE;
-  g_autoptr(PxRows) up = px_tmdb_run (a->db, "node_upload_tfc", error, a->node, px_tfc_get_source_text (a->tfc));
+  g_autoptr(PxRows) up = px_tmdb_query (a->db, px_sql_node_upload_tfc, error, PX_TEXT (a->node),
+                                        PX_TEXT (px_tfc_get_source_text (a->tfc)));
   if (!up)
     return FALSE;
   if (px_rows_count (up) > 0)
@@ -475,8 +466,8 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
               else
                 {
                   g_message ("reloaded %s", config_path);
-                  g_autoptr(PxRows) up = px_tmdb_run (a->db, "node_upload_tfc", &rerr, a->node,
-                                                      px_tfc_get_source_text (a->tfc));
+                  g_autoptr(PxRows) up = px_tmdb_query (a->db, px_sql_node_upload_tfc, &rerr, PX_TEXT (a->node),
+                                                        PX_TEXT (px_tfc_get_source_text (a->tfc)));
                   if (up && px_rows_count (up) > 0)
                     g_message ("uploaded the changed storage.xml to the TMDB");
                 }
@@ -525,9 +516,8 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
     }
   if (a->db && a->agent_id)
     {
-      g_autofree char *id = g_strdup_printf ("%d", a->agent_id);
       g_autoptr(GError) e2 = NULL;
-      g_autoptr(PxRows) r = px_tmdb_run (a->db, "agent_stopped", &e2, id);
+      g_autoptr(PxRows) r = px_tmdb_query (a->db, px_sql_agent_stopped, &e2, PX_INT (a->agent_id));
       g_message ("stopped");
     }
   px_tmdb_free (a->db);

@@ -74,11 +74,10 @@ gboolean px_agent_cancelled (void);
 const PxTfc *px_agent_node_tfc (PxAgent *agent, int node_id, const char **name, GError **error);
 /* The first protocol of site.protocols that both catalogues have lfn-to-pfn rules for. */
 const char *px_agent_pick_protocol (PxAgent *agent, const PxTfc *source, GError **error);
-/* Take back claims on STATE tasks of this node whose agent died, then claim
- * a batch ([GROUP] batch) with statement STMT ($1 node, $2 agent, $3 batch).
+/* Take back claims on STATE tasks of this node whose agent is not alive,
+ * then claim a batch ([GROUP] batch) with CLAIM ($1 node, $2 agent, $3 batch).
  * *MORE is set when the batch came back full.  NULL on error. */
-PxRows *px_agent_claim (PxAgent *agent, const char *state, const char *stmt, const char *group, gboolean *more,
-                        GError **error);
+PxRows *px_agent_claim (PxAgent *agent, const char *state, const PxTmdbStatement *claim, const char *group,
+                        gboolean *more, GError **error);
 /* Integer config of this agent's group or [site]. */
 gint64 px_agent_int (PxAgent *agent, const char *group, const char *key);
-char *px_agent_id_array (GArray *ids); /* gint64s as a PostgreSQL array literal */

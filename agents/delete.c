@@ -16,52 +16,47 @@ remove_pfn (const char *pfn, GError **error)
 static gboolean
 delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
-  g_autofree char *batch = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "delete", "batch"));
+  gint64 node = a->node_id;
   guint limit = (guint) px_agent_int (a, "delete", "batch");
 
   /* Leftovers: claim, remove, forget, in one transaction. */
   if (!px_tmdb_begin (a->db, error))
     return FALSE;
-  g_autoptr(PxRows) left = px_tmdb_run (a->db, "delete_leftovers", error, node, batch);
+  g_autoptr(PxRows) left = px_tmdb_query (a->db, px_sql_delete_leftovers, error, PX_INT (node), PX_INT (limit));
   if (!left)
     return FALSE;
-  g_autoptr(GArray) done = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(PxTmdbArray) done = px_tmdb_array_new ();
   for (guint i = 0; i < px_rows_count (left); i++)
     {
       g_autoptr(GError) e = NULL;
-      if (remove_pfn (px_rows_get (left, i, 1), &e))
-        {
-          gint64 id = px_rows_get_int (left, i, 0);
-          g_array_append_val (done, id);
-        }
+      if (remove_pfn (px_rows_text (left, i, "pfn"), &e))
+        px_tmdb_array_int (done, px_rows_int (left, i, "id"));
       else
         g_warning ("cannot remove leftover: %s", e->message);
     }
-  g_autofree char *arr = px_agent_id_array (done);
-  g_autoptr(PxRows) forget = px_tmdb_run (a->db, "delete_leftovers_done", error, arr);
+  g_autoptr(PxRows) forget = px_tmdb_query (a->db, px_sql_delete_leftovers_done, error, PX_ARRAY (done));
   if (!forget || !px_tmdb_commit (a->db, error))
     return FALSE;
-  if (done->len)
-    g_message ("removed %u partial files", done->len);
+  if (px_tmdb_array_len (done))
+    g_message ("removed %u partial files", px_tmdb_array_len (done));
 
   /* Deletions of replicas. */
   if (!px_tmdb_begin (a->db, error))
     return FALSE;
   /* Exclusive of this node's router (see node_lock): a copy its router just
    * saw here, and so did not request, is not deleted under it. */
-  g_autoptr(PxRows) lock = px_tmdb_run (a->db, "node_lock", error, node);
-  g_autoptr(PxRows) kept = lock ? px_tmdb_run (a->db, "delete_drop_wanted", error, node) : NULL;
-  g_autoptr(PxRows) del = kept ? px_tmdb_run (a->db, "delete_claim", error, node, batch) : NULL;
+  g_autoptr(PxRows) lock = px_tmdb_query (a->db, px_sql_node_lock, error, PX_INT (node));
+  g_autoptr(PxRows) kept = lock ? px_tmdb_query (a->db, px_sql_delete_drop_wanted, error, PX_INT (node)) : NULL;
+  g_autoptr(PxRows) del = kept ? px_tmdb_query (a->db, px_sql_delete_claim, error, PX_INT (node), PX_INT (limit)) : NULL;
   if (!del)
     return FALSE;
   if (px_rows_count (kept))
     g_message ("kept %u transit or move copies that a subscription here now wants", px_rows_count (kept));
-  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(PxTmdbArray) gone = px_tmdb_array_new ();
   char **protos = px_config_list (a->cfg, "site", "protocols");
   for (guint i = 0; i < px_rows_count (del); i++)
     {
-      const char *lfn = px_rows_get (del, i, 1);
+      const char *lfn = px_rows_text (del, i, "lfn");
       g_autoptr(GError) e = NULL;
       g_autofree char *pfn = NULL;
       for (guint p = 0; protos[p] && !pfn; p++)
@@ -69,15 +64,13 @@ delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
           pfn = px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, protos[p], a->node, FALSE, lfn, NULL, &e);
       if (pfn && remove_pfn (pfn, &e))
         {
-          gint64 id = px_rows_get_int (del, i, 0);
-          g_array_append_val (gone, id);
+          px_tmdb_array_int (gone, px_rows_int (del, i, "file"));
           g_message ("deleted replica of %s (%s)", lfn, pfn);
         }
       else
         g_warning ("cannot delete replica of %s: %s", lfn, e ? e->message : "no PFN");
     }
-  g_autofree char *garr = px_agent_id_array (gone);
-  g_autoptr(PxRows) fin = px_tmdb_run (a->db, "delete_done", error, node, garr);
+  g_autoptr(PxRows) fin = px_tmdb_query (a->db, px_sql_delete_done, error, PX_INT (node), PX_ARRAY (gone));
   if (!fin || !px_tmdb_commit (a->db, error))
     return FALSE;
   *more = px_rows_count (left) == limit || px_rows_count (del) == limit;

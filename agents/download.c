@@ -28,7 +28,8 @@ typedef struct
   double timeout;
   /* outcome */
   const char *state;
-  char *seen_bytes, *seen_checksum;
+  gint64 seen_bytes; /* -1: none */
+  char *seen_checksum;
   const char *reason;
   gboolean permanent; /* the backend said retrying cannot help */
   gboolean in_place;  /* validate-command found the file already at to_pfn */
@@ -57,7 +58,6 @@ job_clear (Job *j)
   g_free (j->from_pfn);
   g_free (j->to_pfn);
   g_free (j->tmp_pfn);
-  g_free (j->seen_bytes);
   g_free (j->seen_checksum);
   g_free (j->log);
 }
@@ -227,7 +227,7 @@ transfer (Batch *b, Job *j)
   else
     {
       j->state = "transferred";
-      j->seen_bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, res.bytes);
+      j->seen_bytes = (gint64) res.bytes;
       if (res.have_checksum)
         j->seen_checksum = px_checksum_format (&res.checksum);
       j->log = g_strdup_printf ("%s backend: %s in %.3f s", be->name, res.log->str, secs);
@@ -317,32 +317,32 @@ discard (Job *j)
 }
 
 static gboolean
-report (PxAgent *a, Job *jobs, guint n, const char *me, GError **error)
+report (PxAgent *a, Job *jobs, guint n, GError **error)
 {
-  g_autoptr(GString) rid = g_string_new ("{"), st = g_string_new ("{"), sb = g_string_new ("{"),
-                                           sc = g_string_new ("{"), rs = g_string_new ("{"), lg = g_string_new ("{"),
-                                           pm = g_string_new ("{"), ip = g_string_new ("{");
+  g_autoptr(PxTmdbArray) rid = px_tmdb_array_new (), st = px_tmdb_array_new (), sb = px_tmdb_array_new (),
+                         sc = px_tmdb_array_new (), rs = px_tmdb_array_new (), lg = px_tmdb_array_new (),
+                         pm = px_tmdb_array_new (), ip = px_tmdb_array_new ();
   guint ok = 0, failed = 0;
   for (guint i = 0; i < n; i++)
     {
       Job *j = &jobs[i];
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, j->id);
-      px_tmdb_array_add (rid, id);
-      px_tmdb_array_add (st, j->state);
-      px_tmdb_array_add (sb, j->seen_bytes);
-      px_tmdb_array_add (sc, j->seen_checksum);
-      px_tmdb_array_add (rs, j->reason);
-      px_tmdb_array_add (lg, j->log);
-      px_tmdb_array_add (pm, j->permanent ? "t" : "f");
-      px_tmdb_array_add (ip, j->in_place ? "t" : "f");
+      px_tmdb_array_int (rid, j->id);
+      px_tmdb_array_text (st, j->state);
+      if (j->seen_bytes >= 0)
+        px_tmdb_array_int (sb, j->seen_bytes);
+      else
+        px_tmdb_array_text (sb, NULL);
+      px_tmdb_array_text (sc, j->seen_checksum);
+      px_tmdb_array_text (rs, j->reason);
+      px_tmdb_array_text (lg, j->log);
+      px_tmdb_array_bool (pm, j->permanent);
+      px_tmdb_array_bool (ip, j->in_place);
       ok += g_strcmp0 (j->state, "transferred") == 0;
       failed += g_strcmp0 (j->state, "failed") == 0;
     }
-  GString *arrays[] = { rid, st, sb, sc, rs, lg, pm, ip };
-  for (gsize i = 0; i < G_N_ELEMENTS (arrays); i++)
-    g_string_append_c (arrays[i], '}');
-  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "download_report", error, rid->str, st->str, sb->str, sc->str, rs->str,
-                                       lg->str, me, pm->str, ip->str);
+  g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_download_report, error, PX_ARRAY (rid), PX_ARRAY (st),
+                                         PX_ARRAY (sb), PX_ARRAY (sc), PX_ARRAY (rs), PX_ARRAY (lg),
+                                         PX_INT (a->agent_id), PX_ARRAY (pm), PX_ARRAY (ip));
   if (!rep)
     return FALSE;
   /* Only the tasks still ours were updated: the others were taken back
@@ -351,7 +351,7 @@ report (PxAgent *a, Job *jobs, guint n, const char *me, GError **error)
   g_autoptr(GHashTable) mine = g_hash_table_new (g_int64_hash, g_int64_equal);
   for (guint i = 0; i < px_rows_count (rep); i++)
     {
-      gint64 id = px_rows_get_int (rep, i, 0);
+      gint64 id = px_rows_int (rep, i, "id");
       for (guint k = 0; k < n; k++)
         if (jobs[k].id == id)
           g_hash_table_add (mine, &jobs[k].id);
@@ -374,13 +374,9 @@ report (PxAgent *a, Job *jobs, guint n, const char *me, GError **error)
 static gboolean
 download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
-  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
-  g_autofree char *stale = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "site", "stale-after"));
-  g_autofree char *batch = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "download", "batch"));
-  g_autofree char *per_link = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "download", "link-concurrency"));
-
-  g_autoptr(PxRows) lost = px_tmdb_run (a->db, "download_release_stale", error, node, stale);
+  gint64 node = a->node_id;
+  gint64 batch = px_agent_int (a, "download", "batch");
+  g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
   if (!lost)
     return FALSE;
   if (px_rows_count (lost))
@@ -388,62 +384,64 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (px_agent_stopping ())
     return TRUE;
 
-  g_autoptr(PxRows) claim = px_tmdb_run (a->db, "download_claim", error, node, me, batch, per_link);
+  g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (a->agent_id),
+                                           PX_INT (batch), PX_INT (px_agent_int (a, "download", "link-concurrency")));
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
     {
-      g_autoptr(PxRows) next = px_tmdb_run (a->db, "download_next_try", error, node);
+      g_autoptr(PxRows) next = px_tmdb_query (a->db, px_sql_download_next_try, error, PX_INT (node));
       if (!next)
         return FALSE;
-      if (px_rows_get (next, 0, 0))
-        *wake_in = MIN (*wake_in, MAX (0.05, g_ascii_strtod (px_rows_get (next, 0, 0), NULL)));
+      if (!px_rows_is_null (next, 0, "seconds"))
+        *wake_in = MIN (*wake_in, MAX (0.05, px_rows_double (next, 0, "seconds")));
       return TRUE;
     }
-  *more = n == (guint) px_agent_int (a, "download", "batch");
+  *more = n == (guint) batch;
   double base = (double) px_agent_int (a, "download", "timeout-base");
   double min_rate = 1024.0 * (double) px_agent_int (a, "download", "timeout-min-rate");
   Batch b = { .jobs = g_new0 (Job, n), .n = n, .validate = a->validate_command, .delete = a->delete_command };
   g_mutex_init (&b.lock);
   g_cond_init (&b.done);
-  g_autoptr(GString) ids = g_string_new ("{"), f = g_string_new ("{"), t = g_string_new ("{"), p = g_string_new ("{");
+  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new (), f = px_tmdb_array_new (), t = px_tmdb_array_new (),
+                         p = px_tmdb_array_new ();
   for (guint i = 0; i < n; i++)
     {
       Job *j = &b.jobs[i];
-      j->id = px_rows_get_int (claim, i, 0);
-      j->attempt = (int) px_rows_get_int (claim, i, 1);
-      j->lfn = g_strdup (px_rows_get (claim, i, 2));
-      j->bytes = (guint64) px_rows_get_int (claim, i, 3);
-      j->checksum = g_strdup (px_rows_get (claim, i, 4));
-      j->from_node = (int) px_rows_get_int (claim, i, 5);
-      j->custodial = px_rows_get_bool (claim, i, 6);
+      j->id = px_rows_int (claim, i, "id");
+      j->attempt = (int) px_rows_int (claim, i, "attempts");
+      j->lfn = g_strdup (px_rows_text (claim, i, "lfn"));
+      j->bytes = (guint64) px_rows_int (claim, i, "bytes");
+      j->checksum = g_strdup (px_rows_text (claim, i, "checksum"));
+      j->from_node = (int) px_rows_int (claim, i, "from_node");
+      j->custodial = px_rows_bool (claim, i, "is_custodial");
+      j->seen_bytes = -1;
       j->timeout = base + (double) j->bytes / min_rate;
       if (resolve (a, j))
         {
-          g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, j->id);
-          px_tmdb_array_add (ids, id);
-          px_tmdb_array_add (f, j->from_pfn);
-          px_tmdb_array_add (t, j->to_pfn);
-          px_tmdb_array_add (p, j->tmp_pfn);
+          px_tmdb_array_int (ids, j->id);
+          px_tmdb_array_text (f, j->from_pfn);
+          px_tmdb_array_text (t, j->to_pfn);
+          px_tmdb_array_text (p, j->tmp_pfn);
         }
     }
-  g_string_append_c (ids, '}'), g_string_append_c (f, '}'), g_string_append_c (t, '}'), g_string_append_c (p, '}');
   /* Only tasks still claimed by this agent start (it may have been stopped
    * between the claim and here, and another agent taken them back). */
-  g_autoptr(PxRows) started = px_tmdb_run (a->db, "download_start", error, ids->str, f->str, t->str, p->str, me);
+  g_autoptr(PxRows) started = px_tmdb_query (a->db, px_sql_download_start, error, PX_ARRAY (ids), PX_ARRAY (f),
+                                             PX_ARRAY (t), PX_ARRAY (p), PX_INT (a->agent_id));
   gboolean ok = started != NULL;
   if (ok)
     {
       for (guint r = 0; r < px_rows_count (started); r++)
         {
-          gint64 id = px_rows_get_int (started, r, 0);
+          gint64 id = px_rows_int (started, r, "id");
           for (guint i = 0; i < n; i++)
             if (b.jobs[i].id == id)
               b.jobs[i].started = TRUE;
         }
       run_batch (a, &b, (guint) px_agent_int (a, "download", "concurrency"));
-      ok = report (a, b.jobs, n, me, error);
+      ok = report (a, b.jobs, n, error);
     }
   for (guint i = 0; i < n; i++)
     job_clear (&b.jobs[i]);

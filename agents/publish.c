@@ -68,7 +68,7 @@ already_published (const PxTransferBackend *be, const char *tmp, const char *fin
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", "publish_claim", "publish", more, error);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", &px_sql_publish_claim, "publish", more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
@@ -77,12 +77,11 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       pool_catalog (a, wake_in);
       return TRUE;
     }
-  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
-  g_autoptr(GString) ids = g_string_new ("{"), st = g_string_new ("{"), lg = g_string_new ("{");
+  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new (), st = px_tmdb_array_new (), lg = px_tmdb_array_new ();
   guint bad = 0;
   for (guint i = 0; i < n; i++)
     {
-      const char *tmp = px_rows_get (claim, i, 1), *final = px_rows_get (claim, i, 2);
+      const char *tmp = px_rows_text (claim, i, "tmp_pfn"), *final = px_rows_text (claim, i, "to_pfn");
       g_autoptr(GError) e = NULL;
       if (!px_agent_beat (a, FALSE, error))
         return FALSE;
@@ -94,26 +93,26 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
           return FALSE;
         }
       const PxTransferBackend *be = tmp && final ? px_transfer_backend_for (final, &e) : NULL;
-      px_tmdb_array_add (ids, px_rows_get (claim, i, 0));
+      px_tmdb_array_int (ids, px_rows_int (claim, i, "id"));
       /* tmp = final: the site's validate-command found the file already in
        * place; already_published: an earlier attempt renamed it and its report was lost. */
       if (be && (strcmp (tmp, final) == 0 || be->rename (tmp, final, &e)
-                 || already_published (be, tmp, final, (guint64) px_rows_get_int (claim, i, 3),
-                                       px_rows_get (claim, i, 4), &e)))
+                 || already_published (be, tmp, final, (guint64) px_rows_int (claim, i, "bytes"),
+                                       px_rows_text (claim, i, "checksum"), &e)))
         {
-          px_tmdb_array_add (st, "done");
-          px_tmdb_array_add (lg, NULL);
+          px_tmdb_array_text (st, "done");
+          px_tmdb_array_text (lg, NULL);
           continue;
         }
       bad++;
       g_autofree char *log = g_strdup_printf ("publish: cannot move '%s' into place: %s", tmp ? tmp : "(none)",
                                               e ? e->message : "no PFN recorded");
       g_message ("%s", log);
-      px_tmdb_array_add (st, "failed");
-      px_tmdb_array_add (lg, log);
+      px_tmdb_array_text (st, "failed");
+      px_tmdb_array_text (lg, log);
     }
-  g_string_append_c (ids, '}'), g_string_append_c (st, '}'), g_string_append_c (lg, '}');
-  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "publish_report", error, ids->str, st->str, lg->str, me);
+  g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_publish_report, error, PX_ARRAY (ids), PX_ARRAY (st),
+                                         PX_ARRAY (lg), PX_INT (a->agent_id));
   if (!rep)
     return FALSE;
   g_message ("published %u replicas%s", n - bad, bad ? ", some failed" : "");

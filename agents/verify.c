@@ -74,21 +74,19 @@ at_rest (PxAgent *a, GError **error)
   gint64 sample = px_agent_int (a, "verify", "at-rest-sample");
   if (sample == 0 || px_agent_stopping ())
     return TRUE;
-  g_autofree char *node = g_strdup_printf ("%d", a->node_id);
-  g_autofree char *age = g_strdup_printf ("%" G_GINT64_FORMAT, px_agent_int (a, "verify", "at-rest-age"));
-  g_autofree char *limit = g_strdup_printf ("%" G_GINT64_FORMAT, sample);
-  g_autoptr(PxRows) due = px_tmdb_run (a->db, "verify_at_rest_claim", error, node, age, limit);
+  g_autoptr(PxRows) due = px_tmdb_query (a->db, px_sql_verify_at_rest_claim, error, PX_INT (a->node_id),
+                                         PX_INT (px_agent_int (a, "verify", "at-rest-age")), PX_INT (sample));
   if (!due || px_rows_count (due) == 0)
     return due != NULL;
   const char *proto = NULL;
   for (char **p = px_config_list (a->cfg, "site", "protocols"); *p && !proto; p++)
     if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, *p))
       proto = *p;
-  g_autoptr(GString) files = g_string_new ("{"), good = g_string_new ("{"), logs = g_string_new ("{");
+  g_autoptr(PxTmdbArray) files = px_tmdb_array_new (), good = px_tmdb_array_new (), logs = px_tmdb_array_new ();
   guint bad = 0;
   for (guint i = 0; i < px_rows_count (due); i++)
     {
-      const char *lfn = px_rows_get (due, i, 1);
+      const char *lfn = px_rows_text (due, i, "lfn");
       if (!px_agent_beat (a, FALSE, error))
         return FALSE;
       g_autoptr(GError) e = NULL;
@@ -102,23 +100,23 @@ at_rest (PxAgent *a, GError **error)
         }
       const char *state = NULL, *reason = NULL;
       g_autofree char *log = NULL;
-      check (a, pfn, (guint64) px_rows_get_int (due, i, 2), px_rows_get (due, i, 3), NULL, NULL, TRUE, &state, &reason,
-             &log);
+      check (a, pfn, (guint64) px_rows_int (due, i, "bytes"), px_rows_text (due, i, "checksum"), NULL, NULL, TRUE, &state,
+             &reason, &log);
       gboolean ok = reason == NULL;
-      px_tmdb_array_add (files, px_rows_get (due, i, 0));
-      px_tmdb_array_add (good, ok ? "t" : "f");
+      px_tmdb_array_int (files, px_rows_int (due, i, "file"));
+      px_tmdb_array_bool (good, ok);
       if (!ok)
         {
           bad++;
           g_autofree char *full = g_strdup_printf ("at rest: %s", log);
           g_message ("%s: %s", lfn, full);
-          px_tmdb_array_add (logs, full);
+          px_tmdb_array_text (logs, full);
         }
       else
-        px_tmdb_array_add (logs, NULL);
+        px_tmdb_array_text (logs, NULL);
     }
-  g_string_append_c (files, '}'), g_string_append_c (good, '}'), g_string_append_c (logs, '}');
-  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "verify_at_rest_report", error, node, files->str, good->str, logs->str);
+  g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_verify_at_rest_report, error, PX_INT (a->node_id),
+                                         PX_ARRAY (files), PX_ARRAY (good), PX_ARRAY (logs));
   if (rep)
     g_message ("at rest: checked %u replicas, %u bad", px_rows_count (due), bad);
   return rep != NULL;
@@ -127,14 +125,14 @@ at_rest (PxAgent *a, GError **error)
 static gboolean
 verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", "verify_claim", "verify", more, error);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", &px_sql_verify_claim, "verify", more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
     return at_rest (a, error);
-  g_autofree char *me = g_strdup_printf ("%d", a->agent_id);
-  g_autoptr(GString) ids = g_string_new ("{"), st = g_string_new ("{"), rs = g_string_new ("{"), lg = g_string_new ("{");
+  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new (), st = px_tmdb_array_new (), rs = px_tmdb_array_new (),
+                         lg = px_tmdb_array_new ();
   guint bad = 0;
   for (guint i = 0; i < n; i++)
     {
@@ -150,20 +148,21 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                        "batch abandoned");
           return FALSE;
         }
-      check (a, px_rows_get (claim, i, 1), (guint64) px_rows_get_int (claim, i, 2), px_rows_get (claim, i, 3),
-             px_rows_get (claim, i, 4), px_rows_get (claim, i, 5), FALSE, &state, &reason, &log);
+      check (a, px_rows_text (claim, i, "tmp_pfn"), (guint64) px_rows_int (claim, i, "bytes"),
+             px_rows_text (claim, i, "checksum"), px_rows_text (claim, i, "seen_bytes"),
+             px_rows_text (claim, i, "seen_checksum"), FALSE, &state, &reason, &log);
       if (reason)
         {
           bad++;
-          g_message ("%s: %s", px_rows_get (claim, i, 6), log);
+          g_message ("%s: %s", px_rows_text (claim, i, "lfn"), log);
         }
-      px_tmdb_array_add (ids, px_rows_get (claim, i, 0));
-      px_tmdb_array_add (st, state);
-      px_tmdb_array_add (rs, reason);
-      px_tmdb_array_add (lg, log);
+      px_tmdb_array_int (ids, px_rows_int (claim, i, "id"));
+      px_tmdb_array_text (st, state);
+      px_tmdb_array_text (rs, reason);
+      px_tmdb_array_text (lg, log);
     }
-  g_string_append_c (ids, '}'), g_string_append_c (st, '}'), g_string_append_c (rs, '}'), g_string_append_c (lg, '}');
-  g_autoptr(PxRows) rep = px_tmdb_run (a->db, "verify_report", error, ids->str, st->str, rs->str, lg->str, me);
+  g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_verify_report, error, PX_ARRAY (ids), PX_ARRAY (st),
+                                         PX_ARRAY (rs), PX_ARRAY (lg), PX_INT (a->agent_id));
   if (!rep)
     return FALSE;
   g_message ("verified %u, rejected %u", n - bad, bad);

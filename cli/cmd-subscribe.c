@@ -3,7 +3,7 @@
  * --dataset or --block.  The node's router acts on a change at once (the
  * subscriptions table notifies it). */
 #include "cli.h"
-#include "agents/route.h"
+#include "routing/route.h"
 #include <math.h>
 #include <string.h>
 
@@ -85,29 +85,15 @@ dry_run (PxTmdb *db, const Target *t)
     return px_cli_error ("subscribe", "%s", e->message), PX_EXIT_FAILURE;
   int dest = (int) px_rows_get_int (n, 0, 0);
   PxRoutes r = { 0 };
-  if (!px_routes_compute (db, dest, 120, &r, &e))
+  if (!px_routes_compute (db, dest, &r, &e))
     return px_cli_error ("subscribe", "%s", e->message), PX_EXIT_FAILURE;
-  g_autoptr(GString) nodes = g_string_new ("{"), costs = g_string_new ("{"), paths = g_string_new ("{"),
-                                            rates = g_string_new ("{"), lats = g_string_new ("{");
-  for (int v = 0; v < r.n; v++)
-    {
-      if (v == dest || !isfinite (r.cost[v]))
-        continue;
-      char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE], b3[G_ASCII_DTOSTR_BUF_SIZE];
-      g_autofree char *id = g_strdup_printf ("%d", v), *path = px_routes_path (&r, v, dest);
-      px_tmdb_array_add (nodes, id);
-      px_tmdb_array_add (costs, g_ascii_dtostr (b1, sizeof b1, r.cost[v]));
-      px_tmdb_array_add (paths, path);
-      px_tmdb_array_add (rates, g_ascii_dtostr (b2, sizeof b2, r.rate[v]));
-      px_tmdb_array_add (lats, g_ascii_dtostr (b3, sizeof b3, r.latency[v]));
-    }
+  PxRouteArrays ra;
+  px_route_arrays_init (&ra, &r, dest);
   px_routes_clear (&r);
-  GString *arrays[] = { nodes, costs, paths, rates, lats };
-  for (gsize i = 0; i < G_N_ELEMENTS (arrays); i++)
-    g_string_append_c (arrays[i], '}');
-  g_autofree char *dest_s = g_strdup_printf ("%d", dest);
-  g_autoptr(PxRows) g = px_tmdb_run (db, "dryrun", &e, dest_s, t->dataset ? t->dataset : "", t->block ? t->block : "",
-                                     nodes->str, costs->str, paths->str, rates->str, lats->str);
+  g_autoptr(PxRows) g = px_tmdb_query (db, px_sql_dryrun, &e, PX_INT (dest), PX_TEXT (t->dataset ? t->dataset : ""),
+                                       PX_TEXT (t->block ? t->block : ""), PX_ARRAY (ra.nodes), PX_ARRAY (ra.costs),
+                                       PX_ARRAY (ra.paths), PX_ARRAY (ra.rates), PX_ARRAY (ra.latencies));
+  px_route_arrays_clear (&ra);
   if (!g)
     return px_cli_error ("subscribe", "%s", e->message), PX_EXIT_FAILURE;
   g_autoptr(GString) o = g_string_new (t->json ? "{\"dry_run\":true,\"node\":" : NULL);

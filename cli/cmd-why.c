@@ -40,7 +40,7 @@ px_cmd_why (int argc, char **argv)
   if (px_rows_count (n) == 0)
     return px_cli_error ("why", "unknown node '%s' (see 'phedex nodes')", node), PX_EXIT_FAILURE;
   g_autoptr(PxRows) r = px_tmdb_run (tmdb, "why", &e, node, dataset ? dataset : "", block ? block : "",
-                                     lfn ? lfn : "", "120");
+                                     lfn ? lfn : "");
   if (!r)
     return px_cli_error ("why", "%s", e->message), PX_EXIT_FAILURE;
   guint count = px_rows_count (r);

@@ -414,6 +414,14 @@ const char *const px_tmdb_migrations[] = {
   "                   ON s.node = n AND (s.block = b.id OR s.dataset = b.dataset) WHERE fi.id = f)\n"
   "      OR EXISTS (SELECT 1 FROM requests q WHERE q.file = f AND q.node = n AND q.state <> 'done')\n"
   "$$;\n"
+  "-- \"An agent is alive\", defined once: it has not stopped and its last\n"
+  "-- heartbeat is younger than the stale-after it registered with (its\n"
+  "-- site's [site] stale-after).  Claims of an agent that is not alive are\n"
+  "-- taken back; links into a node without a live download agent are not used.\n"
+  "ALTER TABLE agents ADD COLUMN stale_after int NOT NULL DEFAULT 60 CHECK (stale_after > 0);\n"
+  "CREATE FUNCTION px_alive(a agents) RETURNS boolean LANGUAGE sql STABLE AS $$\n"
+  "  SELECT a.stopped IS NULL AND a.heartbeat > now() - make_interval(secs => a.stale_after)\n"
+  "$$;\n"
   ,
 };
 const int px_tmdb_n_migrations = 4;

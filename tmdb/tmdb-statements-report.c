@@ -1,12 +1,13 @@
 /* tmdb-statements-report.c — the read-only reports behind `phedex queue`,
  * `errors`, `nodes`, `links` and `status`: one statement per report, all
  * aggregation in SQL.  Each returns its columns in the order the command's
- * table shows them.  Optional filters are $n::text IS NULL OR ...; an agent
- * is alive when it has not stopped and beat within 2 minutes. */
+ * table shows them.  Optional filters are $n::text IS NULL OR ...; an agent is
+ * alive as px_alive (tmdb/schema/004-faults.sql) says. */
 #include "config.h"
 #include "tmdb-private.h"
 
-#define ALIVE "stopped IS NULL AND heartbeat > now() - interval '2 minutes'"
+/* An agent is alive: px_alive (tmdb/schema/004-faults.sql). */
+#define ALIVE "px_alive(agents)"
 #define PRIORITY_NAME(p) "CASE " p " WHEN 0 THEN 'high' WHEN 1 THEN 'normal' WHEN 2 THEN 'low' END"
 
 /* phedex nodes: name, kind, good replicas (files, bytes), agents alive,

@@ -5,10 +5,9 @@
 #include "tmdb-private.h"
 #include <string.h>
 
-/* Tasks whose claimer stopped heart-beating ($2 seconds) or stopped. */
+/* Tasks whose claimer is not alive (px_alive: stopped, or silent past its stale-after). */
 #define DEAD_CLAIM \
-  "(t.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = t.claimed_by AND a.stopped IS NULL " \
-  "AND a.heartbeat > now() - make_interval(secs => $2::int)))"
+  "(t.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = t.claimed_by AND px_alive(a)))"
 
 /* Count a batch of outcomes into the link's 5-minute bin.  Expects a CTE u
  * with from_node, to_node, bytes and the three flags. */
@@ -33,8 +32,8 @@ PX_SQL (node_list, "name,kind,has_tfc,files,bytes,agents",
     "SELECT n.name, n.kind, n.tfc IS NOT NULL AS has_tfc, "
     "  (SELECT count(*) FROM replicas r WHERE r.node = n.id) AS files, "
     "  (SELECT coalesce(sum(f.bytes), 0) FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = n.id) AS bytes, "
-    "  (SELECT string_agg(a.agent, ',' ORDER BY a.agent) FROM agents a WHERE a.node = n.id AND a.stopped IS NULL "
-    "     AND a.heartbeat > now() - interval '2 minutes') AS agents "
+    "  (SELECT string_agg(a.agent, ',' ORDER BY a.agent) FROM agents a WHERE a.node = n.id "
+    "     AND px_alive(a)) AS agents "
     "FROM nodes n ORDER BY n.name");
 PX_SQL (node_upload_tfc, "id",
     "UPDATE nodes SET tfc = $2, tfc_updated = now() WHERE name = $1 AND tfc IS DISTINCT FROM $2 RETURNING id");
@@ -51,8 +50,9 @@ PX_SQL (link_list, "from_name,to_name,distance,active",
 /* ---- agents ---- */
 /* A new download agent can open paths: routers hear it on phedex_topology. */
 PX_SQL (agent_register, "id,node,notified",
-    "WITH a AS (INSERT INTO agents (node, agent, host, pid) SELECT id, $2, $3, $4 FROM nodes WHERE name = $1 "
-    "  ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), stopped = NULL "
+    "WITH a AS (INSERT INTO agents (node, agent, host, pid, stale_after) SELECT id, $2, $3, $4, $5 FROM nodes "
+    "  WHERE name = $1 ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), "
+    "  stopped = NULL, stale_after = excluded.stale_after "
     "  RETURNING id, node) "
     "SELECT id, node, pg_notify('phedex_topology', 'agent') AS notified FROM a");
 PX_SQL (agent_heartbeat, "",
@@ -96,14 +96,13 @@ PX_SQL (router_expand, "requests",
     "  WHERE x.id = m.sub) "
     "SELECT count(*) AS requests FROM ins");
 /* Every active link with what its cost is made of; the router runs
- * Dijkstra over it.  $1: seconds of heartbeat silence after which an agent
- * counts as dead. */
+ * Dijkstra over it. */
 PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_files,fail_files,span,queued_bytes,download_alive,source_tfc",
     "SELECT l.from_node, l.to_node, l.distance, l.nominal_rate, coalesce(h.done_bytes, 0) AS done_bytes, "
     "  coalesce(h.done_files, 0) AS done_files, coalesce(h.fail_files, 0) AS fail_files, coalesce(h.span, 0) AS span, "
     "  coalesce(q.bytes, 0) AS queued_bytes, "
-    "  EXISTS (SELECT 1 FROM agents a WHERE a.node = l.to_node AND a.agent = 'download' AND a.stopped IS NULL "
-    "    AND a.heartbeat > now() - make_interval(secs => $1::int)) AS download_alive, "
+    "  EXISTS (SELECT 1 FROM agents a WHERE a.node = l.to_node AND a.agent = 'download' AND px_alive(a)) "
+    "    AS download_alive, "
     "  sn.tfc IS NOT NULL AS source_tfc "
     "FROM links l JOIN nodes sn ON sn.id = l.from_node "
     "LEFT JOIN (SELECT from_node, to_node, sum(done_bytes) AS done_bytes, sum(done_files) AS done_files, "
@@ -140,7 +139,8 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "    AND d.node = r.node), g.cost, r.node), "
     "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
     "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand ON CONFLICT DO NOTHING RETURNING file), "
-    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = c.path::int[], updated = now() "
+    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = string_to_array(c.path, ',')::int[], "
+    "    updated = now() "
     "  FROM cand c WHERE q.file = c.file AND q.node = $1 AND c.file IN (SELECT file FROM ins) RETURNING 1), "
     "miss AS (UPDATE requests q SET updated = now(), next_try = now() + make_interval(secs => $8::int), "
     "    state = CASE WHEN h.holders IS NULL THEN 'no_source' ELSE 'no_path' END, "
@@ -285,7 +285,7 @@ PX_SQL (download_report, "id",
 
 /* ---- verify / publish: claims on transferred / verified tasks ---- */
 PX_SQL (release_stale_claims, "",
-    "UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.to_node = $1 AND t.state = $3 "
+    "UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.to_node = $1 AND t.state = $2 "
     "AND t.claimed_by IS NOT NULL AND " DEAD_CLAIM);
 PX_SQL (verify_claim, "id,tmp_pfn,bytes,checksum,seen_bytes,seen_checksum,lfn",
     "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
@@ -473,14 +473,15 @@ PX_SQL (dryrun, "path,files,bytes,rate,latency,no_source",
     "c AS (SELECT DISTINCT ON (t.id) t.id, t.bytes, g.node, g.path, g.rate, g.latency FROM t "
     "  LEFT JOIN replicas r ON r.file = t.id AND r.state = 'ok' LEFT JOIN g ON g.node = r.node "
     "  ORDER BY t.id, g.cost NULLS LAST) "
-    "SELECT (SELECT string_agg(n.name, ' -> ' ORDER BY x.i) FROM unnest(c.path::int[]) WITH ORDINALITY AS x(id, i) "
+    "SELECT (SELECT string_agg(n.name, ' -> ' ORDER BY x.i) FROM unnest(string_to_array(c.path, ',')::int[]) "
+    "    WITH ORDINALITY AS x(id, i) "
     "    JOIN nodes n ON n.id = x.id) AS path, count(*) AS files, sum(c.bytes) AS bytes, min(c.rate) AS rate, "
     "  min(c.latency) AS latency, "
     "  count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = c.id AND r.state = 'ok')) AS no_source "
     "FROM c GROUP BY c.path ORDER BY 1 NULLS LAST");
 /* phedex why: for each file of the target ($2 dataset, $3 block or $4
  * LFN) without a good replica at node $1, why not — first reason that
- * applies.  $5: heartbeat silence (s) after which an agent is dead. */
+ * applies. */
 PX_SQL (why, "lfn,code,text",
     "WITH n AS (SELECT id FROM nodes WHERE name = $1), "
     "f AS (SELECT f.id, f.lfn, f.bytes, b.id AS block, b.dataset FROM files f JOIN blocks b ON b.id = f.block, n "
@@ -499,10 +500,8 @@ PX_SQL (why, "lfn,code,text",
     "    AND (t.from_node, t.to_node) IN (SELECT from_node, to_node FROM x WHERE tstate = 'queued')), "
     "y AS (SELECT x.*, fn.name AS from_name, tn.name AS to_name, a.bytes AS ahead, "
     "    (SELECT l.active FROM links l WHERE l.from_node = x.from_node AND l.to_node = x.to_node) AS link_active, "
-    "    EXISTS (SELECT 1 FROM agents g WHERE g.node = x.to_node AND g.agent = 'download' AND g.stopped IS NULL "
-    "      AND g.heartbeat > now() - make_interval(secs => $5::int)) AS dl_alive, "
-    "    EXISTS (SELECT 1 FROM agents g WHERE g.node = x.node AND g.agent = 'router' AND g.stopped IS NULL "
-    "      AND g.heartbeat > now() - make_interval(secs => $5::int)) AS router_alive, "
+    "    EXISTS (SELECT 1 FROM agents g WHERE g.node = x.to_node AND g.agent = 'download' AND px_alive(g)) AS dl_alive, "
+    "    EXISTS (SELECT 1 FROM agents g WHERE g.node = x.node AND g.agent = 'router' AND px_alive(g)) AS router_alive, "
     "    (SELECT coalesce(sum(fo.bytes), 0) FROM tasks o JOIN files fo ON fo.id = o.file WHERE o.for_node = x.node "
     "      AND o.state IN ('queued', 'active', 'transferred', 'verified') AND o.priority < x.priority) AS higher, "
     "    (SELECT count(*) FROM unnest(x.path)) AS hops "

@@ -19,3 +19,11 @@ CREATE FUNCTION px_wanted(f bigint, n int) RETURNS boolean LANGUAGE sql STABLE A
                    ON s.node = n AND (s.block = b.id OR s.dataset = b.dataset) WHERE fi.id = f)
       OR EXISTS (SELECT 1 FROM requests q WHERE q.file = f AND q.node = n AND q.state <> 'done')
 $$;
+-- "An agent is alive", defined once: it has not stopped and its last
+-- heartbeat is younger than the stale-after it registered with (its
+-- site's [site] stale-after).  Claims of an agent that is not alive are
+-- taken back; links into a node without a live download agent are not used.
+ALTER TABLE agents ADD COLUMN stale_after int NOT NULL DEFAULT 60 CHECK (stale_after > 0);
+CREATE FUNCTION px_alive(a agents) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT a.stopped IS NULL AND a.heartbeat > now() - make_interval(secs => a.stale_after)
+$$;

@@ -29,11 +29,11 @@ px_routes_clear (PxRoutes *r)
 static Edge
 edge_of (PxRows *g, guint i)
 {
-  double distance = (double) px_rows_get_int (g, i, 2), nominal = (double) px_rows_get_int (g, i, 3);
-  double done_bytes = (double) px_rows_get_int (g, i, 4), done = (double) px_rows_get_int (g, i, 5);
-  double failed = (double) px_rows_get_int (g, i, 6), span = g_ascii_strtod (px_rows_get (g, i, 7), NULL);
-  double queued = (double) px_rows_get_int (g, i, 8);
-  Edge e = { (int) px_rows_get_int (g, i, 0), (int) px_rows_get_int (g, i, 1), 0, 0, 0 };
+  double distance = (double) px_rows_int (g, i, "distance"), nominal = (double) px_rows_int (g, i, "nominal_rate");
+  double done_bytes = (double) px_rows_int (g, i, "done_bytes"), done = (double) px_rows_int (g, i, "done_files");
+  double failed = (double) px_rows_int (g, i, "fail_files"), span = px_rows_double (g, i, "span");
+  double queued = (double) px_rows_int (g, i, "queued_bytes");
+  Edge e = { (int) px_rows_int (g, i, "from_node"), (int) px_rows_int (g, i, "to_node"), 0, 0, 0 };
   e.rate = MAX (done > 0 && span > 60 ? done_bytes / span : nominal / distance, 1.0);
   e.latency = queued / e.rate;
   e.cost = (queued + TYPICAL_FILE_BYTES) / e.rate;
@@ -83,16 +83,15 @@ dijkstra (const Edge *edges, guint n_edges, int dest, PxRoutes *r)
 }
 
 gboolean
-px_routes_compute (PxTmdb *db, int dest, gint64 stale, PxRoutes *r, GError **error)
+px_routes_compute (PxTmdb *db, int dest, PxRoutes *r, GError **error)
 {
-  g_autofree char *s = g_strdup_printf ("%" G_GINT64_FORMAT, stale);
-  g_autoptr(PxRows) g = px_tmdb_run (db, "router_graph", error, s);
+  g_autoptr(PxRows) g = px_tmdb_query0 (db, px_sql_router_graph, error);
   if (!g)
     return FALSE;
   g_autoptr(GArray) edges = g_array_new (FALSE, FALSE, sizeof (Edge));
   for (guint i = 0; i < px_rows_count (g); i++)
     {
-      if (!px_rows_get_bool (g, i, 9) || !px_rows_get_bool (g, i, 10))
+      if (!px_rows_bool (g, i, "download_alive") || !px_rows_bool (g, i, "source_tfc"))
         continue; /* no download agent at the destination, or no storage.xml at the source */
       Edge e = edge_of (g, i);
       g_array_append_val (edges, e);
@@ -104,9 +103,38 @@ px_routes_compute (PxTmdb *db, int dest, gint64 stale, PxRoutes *r, GError **err
 char *
 px_routes_path (const PxRoutes *r, int v, int dest)
 {
-  GString *path = g_string_new ("{");
+  GString *path = g_string_new (NULL);
   for (int w = v; w >= 0; w = w == dest ? -1 : r->next[w])
     g_string_append_printf (path, w == v ? "%d" : ",%d", w);
-  g_string_append_c (path, '}');
   return g_string_free (path, FALSE);
+}
+
+void
+px_route_arrays_init (PxRouteArrays *a, const PxRoutes *r, int dest)
+{
+  a->nodes = px_tmdb_array_new (), a->costs = px_tmdb_array_new (), a->next = px_tmdb_array_new ();
+  a->paths = px_tmdb_array_new (), a->rates = px_tmdb_array_new (), a->latencies = px_tmdb_array_new ();
+  for (int v = 0; v < r->n; v++)
+    {
+      if (v == dest || !isfinite (r->cost[v]))
+        continue;
+      g_autofree char *path = px_routes_path (r, v, dest);
+      px_tmdb_array_int (a->nodes, v);
+      px_tmdb_array_double (a->costs, r->cost[v]);
+      px_tmdb_array_int (a->next, r->next[v]);
+      px_tmdb_array_text (a->paths, path);
+      px_tmdb_array_double (a->rates, r->rate[v]);
+      px_tmdb_array_double (a->latencies, r->latency[v]);
+    }
+}
+
+void
+px_route_arrays_clear (PxRouteArrays *a)
+{
+  g_clear_pointer (&a->nodes, px_tmdb_array_free);
+  g_clear_pointer (&a->costs, px_tmdb_array_free);
+  g_clear_pointer (&a->next, px_tmdb_array_free);
+  g_clear_pointer (&a->paths, px_tmdb_array_free);
+  g_clear_pointer (&a->rates, px_tmdb_array_free);
+  g_clear_pointer (&a->latencies, px_tmdb_array_free);
 }

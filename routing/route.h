@@ -18,9 +18,18 @@ typedef struct
   double *latency; /* seconds of queue ahead along that path */
 } PxRoutes;
 
-/* Load the link graph and compute the routes to DEST; STALE: seconds of
- * heartbeat silence after which an agent counts as dead. */
-gboolean px_routes_compute (PxTmdb *db, int dest, gint64 stale, PxRoutes *routes, GError **error);
+/* Load the link graph and compute the routes to DEST. */
+gboolean px_routes_compute (PxTmdb *db, int dest, PxRoutes *routes, GError **error);
 void px_routes_clear (PxRoutes *routes);
-/* "{v,next,...,dest}" */
+/* The hops from V to DEST as text: "v,next,...,dest". */
 char *px_routes_path (const PxRoutes *routes, int v, int dest);
+
+/* The routes as the parallel arrays the routing statements take (router_route,
+ * dryrun): every node with a path to the destination, its cost, next hop,
+ * path ("v,...,dest"), bottleneck rate and queue latency. */
+typedef struct
+{
+  PxTmdbArray *nodes, *costs, *next, *paths, *rates, *latencies;
+} PxRouteArrays;
+void px_route_arrays_init (PxRouteArrays *arrays, const PxRoutes *routes, int dest);
+void px_route_arrays_clear (PxRouteArrays *arrays);
