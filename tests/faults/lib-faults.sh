@@ -204,7 +204,12 @@ check_invariants () {
 	# sources deleted only after the destination held every file.
 	for (lfn,) in sql("select f.lfn from files f where not exists (select 1 from replicas r where r.file = f.id and r.state = 'ok')"):
 	    bad("no good copy left anywhere of " + lfn)
-	wanted_at = set((l, n) for n, l in wanted)
+	# (lfn, node) -> when a subscription of the node first wanted it (UTC, as the logs write it)
+	wanted_since = {}
+	for n, l, t in sql("select n.name, f.lfn, to_char(min(s.created) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+	                   "from subscriptions s join nodes n on n.id = s.node join blocks b on b.dataset = s.dataset or b.id = s.block "
+	                   "join files f on f.block = b.id group by 1, 2"):
+	    wanted_since[(l, n)] = t
 	deleted = []
 	for node in sites:
 	    for lg in glob.glob(W + "/sites/" + node + "/log/*.log"):
@@ -212,7 +217,8 @@ check_invariants () {
 	            m = re.match(r"(\S+Z) \S+ \w+: deleted replica of (\S+) \(", line)
 	            if m: deleted.append((m.group(1), node, m.group(2)))
 	for t, node, lfn in deleted:
-	    if (lfn, node) in wanted_at: bad("%s: deleted %s at %s, which a subscription of %s wants" % (t, lfn, node, node))
+	    since = wanted_since.get((lfn, node))
+	    if since and t >= since: bad("%s: deleted %s at %s, which a subscription of %s wants since %s" % (t, lfn, node, node, since))
 	moves = sql("select s.id, n.name, coalesce(s.moved::text, ''), (select max(t.done_at) from tasks t join blocks b2 on true "
 	            "  join files f2 on f2.block = b2.id where (b2.dataset = s.dataset or b2.id = s.block) and t.file = f2.id "
 	            "  and t.to_node = s.node and t.state = 'done')::text from subscriptions s join nodes n on n.id = s.node where s.is_move")
