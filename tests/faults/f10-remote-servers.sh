@@ -31,7 +31,7 @@ test_expect_success 'T1_GRID behind GridFTP, T1_NULL corrupting, T2_PULL pulling
 	test_wait_port $GP &&
 	faults_db &&
 	faults_site T1_GRID "  <lfn-to-pfn protocol=\"gsiftp\" path-match=\"/+store/(.*)\" result=\"ftp://127.0.0.1:$GP$W/sites/T1_GRID/storage/store/\$1\"/>" &&
-	faults_site T1_NULL "  <lfn-to-pfn protocol=\"direct\" path-match=\"/+store/(.*/000[0-4][.]root)\" result=\"null://$W/sites/T1_NULL/storage/store/\$1?corrupt=2\"/>" &&
+	faults_site T1_NULL "  <lfn-to-pfn protocol=\"direct\" destination-match=\"T2_PULL\" path-match=\"/+store/(.*/000[0-4][.]root)\" result=\"null://$W/sites/T1_NULL/storage/store/\$1?corrupt=2\"/>" &&
 	faults_site T2_PULL "  <lfn-to-pfn protocol=\"gsiftp\" chain=\"direct\" path-match=\"(.*)\" result=\"\$1\"/>" &&
 	faults_site T2_CMD &&
 	sed -i "s/^protocols = direct/protocols = gsiftp,direct/" "$W/sites/T2_PULL/site.conf" &&
