@@ -37,7 +37,7 @@ test_expect_success 'T1_GRID behind GridFTP, T1_NULL corrupting, T2_PULL pulling
 	sed -i "s/^protocols = direct/protocols = gsiftp,direct/" "$W/sites/T2_PULL/site.conf" &&
 	faults_link T1_GRID T2_PULL && faults_link T1_NULL T2_PULL && faults_link T1_NULL T2_CMD &&
 	lots T2_PULL && lots T2_CMD &&
-	printf "[download]\nconcurrency = 2\nbatch = 4\n" >>"$W/sites/T2_PULL/site.conf" &&
+	printf "[download]\nconcurrency = 1\nbatch = 2\n" >>"$W/sites/T2_PULL/site.conf" &&
 	cat >"$W/trunc.sh" <<-EOS &&
 	#!/bin/sh
 	mkdir -p "\$(dirname "\$2")" || exit 1
@@ -46,7 +46,7 @@ test_expect_success 'T1_GRID behind GridFTP, T1_NULL corrupting, T2_PULL pulling
 	EOS
 	chmod +x "$W/trunc.sh" && touch "$W/truncating" &&
 	printf "[transfer]\ncommand = %s\n" "$W/trunc.sh" >>"$W/sites/T2_CMD/site.conf" &&
-	faults_dataset T1_GRID /F10/Grid/RAW $N 200 &&
+	faults_dataset T1_GRID /F10/Grid/RAW $N 500 &&
 	faults_dataset T1_NULL /F10/Null/RAW 10 8 &&
 	chmod -R a+rwX "$W/sites" && chmod 755 "$W"
 '
