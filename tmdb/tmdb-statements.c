@@ -205,7 +205,9 @@ PX_SQL (router_next_try, "seconds",
     "AND state IN ('new', 'no_source', 'no_path')");
 /* Subscriptions of this node: mark complete; carry out moves (delete the
  * other copies once every file is here, except where another subscription
- * wants them); clean transit copies made for this node's requests. */
+ * wants them); clean transit copies made for this node's requests once no
+ * request for the file is open anywhere (another destination may route
+ * through the same hop) and the hop node does not want the file itself. */
 PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions",
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
     "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
@@ -227,7 +229,8 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
     "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
-    "    AND NOT px_wanted(t.file, t.to_node) "
+    "    AND NOT px_wanted(t.file, t.to_node) AND NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = t.file "
+    "      AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path')) "
     "  ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT (SELECT count(*) FROM c) AS completed, (SELECT count(*) FROM m) AS moved, "
     "  (SELECT count(*) FROM md) AS move_deletions, (SELECT count(*) FROM tr) AS transit_deletions");
@@ -349,13 +352,17 @@ PX_SQL (delete_leftovers_done, "",
 /* Move and transit deletions of copies the node now wants are dropped. */
 PX_SQL (delete_drop_wanted, "file",
     "DELETE FROM deletions d WHERE d.node = $1 AND d.why <> 'user' AND px_wanted(d.file, d.node) RETURNING d.file");
-/* Deletions that are safe now: another good copy exists (or forced), and
- * no queued or active transfer reads from this copy (those wait). */
+/* Deletions that are safe now: another good copy exists (or forced), no
+ * queued or active transfer reads from this copy, and for a transit copy no
+ * request anywhere is still open for the file (it may yet be routed through
+ * here); the others wait. */
 PX_SQL (delete_claim, "file,lfn",
     "SELECT d.file, f.lfn FROM deletions d JOIN files f ON f.id = d.file WHERE d.node = $1 AND (d.force "
     "  OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = d.file AND r.node <> d.node AND r.state = 'ok')) "
     "  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.file = d.file AND t.from_node = d.node "
     "    AND t.state IN ('queued', 'active')) "
+    "  AND (d.why <> 'transit' OR NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = d.file "
+    "    AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path'))) "
     "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED");
 PX_SQL (delete_done, "",
     "WITH d AS (DELETE FROM deletions WHERE node = $1 AND file = ANY($2::bigint[]) RETURNING file) "
