@@ -94,7 +94,13 @@ on_signal (int sig)
   if (sig == SIGHUP)
     reload_flag = 1;
   else
-    stop_flag = 1;
+    {
+      /* Stop now, whatever the database is doing: a statement still
+       * running is cancelled (it fails, the cycle ends, the drain begins). */
+      if (!stop_flag)
+        px_tmdb_cancel_from_signal ();
+      stop_flag = 1;
+    }
   if (wake_pipe[1] >= 0)
     (void) !write (wake_pipe[1], "x", 1);
   errno = saved;
@@ -354,6 +360,7 @@ attach (PxAgent *a, GError **error)
   a->agent_id = (int) px_rows_int (reg, 0, "id");
   a->node_id = (int) px_rows_int (reg, 0, "node");
   __atomic_store_n (&a->beat_at, g_get_monotonic_time (), __ATOMIC_RELEASE);
+  px_tmdb_set_signal_cancel (a->db);
   /* Reconnected under the same agent row (same pid): whatever it had
    * claimed before the connection was lost is no longer being worked on. */
   if (!release_mine (a, error))
@@ -447,7 +454,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
               g_clear_error (&error);
               /* Its claims were committed before the failure: give them back
                * now rather than hold them until this agent dies. */
-              if (!release_mine (a, &error))
+              if (!stop_flag && !release_mine (a, &error))
                 break;
               more = FALSE;
               wake_in = MIN (wake_in, 5);
@@ -467,12 +474,20 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
       if (!stop_flag)
         {
           g_warning ("lost the TMDB connection%s%s; reconnecting", error ? ": " : "", error ? error->message : "");
+          px_tmdb_set_signal_cancel (NULL);
           g_clear_pointer (&a->db, px_tmdb_free);
           wait_for (-1, backoff);
         }
     }
+  px_tmdb_set_signal_cancel (NULL);
   if (a->db && a->agent_id)
     {
+      /* Give back anything still claimed (a cancelled report) before going,
+       * waiting at most a moment for a database that is stuck. */
+      g_autoptr(GError) e1 = NULL;
+      px_tmdb_rollback (a->db);
+      if (!px_tmdb_exec_sql (a->db, "SET statement_timeout = 2000", &e1) || !release_mine (a, &e1))
+        g_warning ("cannot give back this agent's claims: %s (peers take them back after stale-after)", e1->message);
       g_autoptr(GError) e2 = NULL;
       g_autoptr(PxRows) r = px_tmdb_query (a->db, px_sql_agent_stopped, &e2, PX_INT (a->agent_id));
       g_message ("stopped");

@@ -3,6 +3,8 @@
 #include "config.h"
 #include "tmdb.h"
 #include <libpq-fe.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -481,6 +483,32 @@ gboolean
 px_rows_is_null (const PxRows *rows, guint row, const char *name)
 {
   return px_rows_text (rows, row, name) == NULL;
+}
+
+/* The connection a signal handler may cancel, as libpq's PGcancel (safe to
+ * use from a handler).  Swapped with the signals blocked. */
+static PGcancel *volatile signal_cancel;
+
+void
+px_tmdb_set_signal_cancel (PxTmdb *db)
+{
+  sigset_t all, old;
+  sigfillset (&all);
+  pthread_sigmask (SIG_BLOCK, &all, &old);
+  PGcancel *prev = signal_cancel;
+  signal_cancel = db ? PQgetCancel (db->conn) : NULL;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (prev)
+    PQfreeCancel (prev);
+}
+
+void
+px_tmdb_cancel_from_signal (void)
+{
+  char errbuf[256];
+  PGcancel *c = signal_cancel;
+  if (c)
+    (void) PQcancel (c, errbuf, sizeof errbuf);
 }
 
 gboolean

@@ -52,6 +52,14 @@ guint px_rows_affected (const PxRows *rows);
 void px_rows_free (PxRows *rows);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxRows, px_rows_free)
 
+/* Cancel from a signal handler: make DB the connection whose running
+ * statement px_tmdb_cancel_from_signal () cancels (NULL: none).  Call it
+ * from the thread that owns the connection, outside the handler. */
+void px_tmdb_set_signal_cancel (PxTmdb *db);
+/* Async-signal-safe (PQcancel with a stack buffer): ask the server to
+ * cancel the statement now running on that connection, if any. */
+void px_tmdb_cancel_from_signal (void);
+
 /* LISTEN/NOTIFY. */
 gboolean px_tmdb_listen (PxTmdb *db, const char *channel, GError **error);
 int px_tmdb_socket (PxTmdb *db);
