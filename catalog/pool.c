@@ -106,7 +106,7 @@ px_pool_export_node (PxTmdb *db, const char *node, const char *protocol, const c
     return FALSE;
   if (px_rows_count (n) == 0)
     {
-      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "unknown node '%s' (see 'phedex node list')", node);
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "unknown node '%s' (see 'phedex nodes')", node);
       return FALSE;
     }
   if (px_rows_is_null (n, 0, "tfc"))

@@ -3,7 +3,7 @@
  * Everything is checked first (XML, sizes, checksums, files present at the
  * node, conflicts with the catalogue) and applied in one transaction: bad
  * input changes nothing. */
-#include "cli.h"
+#include "cli-json.h"
 #include "catalog/inject.h"
 #include "lfn2pfn/tfc.h"
 #include "transfer/transfer.h"
@@ -115,10 +115,11 @@ check_present (const char *node, const char *tfc_text, const char *tfc_path, con
   return TRUE;
 }
 
+/* Fail with WHAT and one line per row when statement ST returns rows. */
 static gboolean
-report_rows (PxTmdb *tmdb, const char *stmt, const char *what, GError **error)
+report_rows (PxTmdb *tmdb, const PxTmdbStatement *st, const char *what, GError **error)
 {
-  g_autoptr(PxRows) r = px_tmdb_exec (tmdb, stmt, 0, NULL, error);
+  g_autoptr(PxRows) r = px_tmdb_query_params (tmdb, st, 0, NULL, error);
   if (!r)
     return FALSE;
   if (px_rows_count (r) == 0)
@@ -127,56 +128,41 @@ report_rows (PxTmdb *tmdb, const char *stmt, const char *what, GError **error)
   for (guint i = 0; i < px_rows_count (r); i++)
     {
       g_string_append (s, "\n  ");
-      if (strcmp (stmt, "inject_conflicts") == 0)
+      if (st == &px_sql_inject_conflicts)
         g_string_append_printf (s, "%s: catalogue has %s bytes, %s in block %s; input has %s bytes, %s in block %s",
-                                px_rows_get (r, i, 0), px_rows_get (r, i, 1), px_rows_get (r, i, 2),
-                                px_rows_get (r, i, 5), px_rows_get (r, i, 3), px_rows_get (r, i, 4),
-                                px_rows_get (r, i, 6));
-      else if (strcmp (stmt, "inject_block_conflicts") == 0)
-        g_string_append_printf (s, "block %s belongs to dataset %s, not %s", px_rows_get (r, i, 0),
-                                px_rows_get (r, i, 1), px_rows_get (r, i, 2));
+                                px_rows_text (r, i, "lfn"), px_rows_text (r, i, "known_bytes"),
+                                px_rows_text (r, i, "known_checksum"), px_rows_text (r, i, "known_block"),
+                                px_rows_text (r, i, "bytes"), px_rows_text (r, i, "checksum"),
+                                px_rows_text (r, i, "block"));
+      else if (st == &px_sql_inject_block_conflicts)
+        g_string_append_printf (s, "block %s belongs to dataset %s, not %s", px_rows_text (r, i, "block"),
+                                px_rows_text (r, i, "known_dataset"), px_rows_text (r, i, "dataset"));
       else
-        g_string_append (s, px_rows_get (r, i, 0));
+        g_string_append (s, px_rows_text (r, i, "lfn"));
     }
-  g_set_error_literal (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, s->str);
-  return FALSE;
+  return px_cli_fail (error, "%s", s->str);
 }
 
-/* Returns PX_EXIT_OK, or PX_EXIT_FAILURE with ERROR set (or the message
- * already printed when ERROR is left NULL). */
-static int
-inject (const char *db, const char *node, const char *tfc, gboolean no_check, gboolean json, const char *file,
-        GError **error)
+/* Check IN against the node and the catalogue, then load it, all or
+ * nothing. */
+static gboolean
+inject (PxCli *cli, const char *tfc, gboolean no_check, const PxInject *in, GError **error)
 {
-  g_autoptr(PxInject) in = px_inject_parse_file (file, error);
-  if (!in)
-    return PX_EXIT_FAILURE;
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("inject", db, FALSE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  g_autoptr(PxRows) nid = px_tmdb_run (tmdb, "node_id", error, node);
-  if (!nid)
-    return PX_EXIT_FAILURE;
-  if (px_rows_count (nid) == 0)
-    {
-      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "unknown node '%s' (see 'phedex node list')", node);
-      return PX_EXIT_FAILURE;
-    }
+  PxTmdb *tmdb = cli->db;
+  const char *node = cli->node;
   if (!no_check)
     {
-      g_autofree char *arr = g_strdup_printf ("{%s}", px_rows_get (nid, 0, 0));
-      g_autoptr(PxRows) t = px_tmdb_run (tmdb, "node_tfcs", error, arr);
+      g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
+      px_tmdb_array_int (ids, cli->node_id);
+      g_autoptr(PxRows) t = px_tmdb_query (tmdb, px_sql_node_tfcs, error, PX_ARRAY (ids));
       if (!t)
-        return PX_EXIT_FAILURE;
-      if (!tfc && !px_rows_get (t, 0, 2))
-        {
-          g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED,
-                       "node %s has no storage.xml in the TMDB yet to find the files with: start its agents, or pass "
-                       "--tfc FILE (or --no-check)", node);
-          return PX_EXIT_FAILURE;
-        }
-      if (!check_present (node, px_rows_get (t, 0, 2), tfc, in, error))
-        return PX_EXIT_FAILURE;
+        return FALSE;
+      const char *text = px_rows_text (t, 0, "tfc");
+      if (!tfc && !text)
+        return px_cli_fail (error, "node %s has no storage.xml in the TMDB yet to find the files with: start its "
+                            "agents, or pass --tfc FILE (or --no-check)", node);
+      if (!check_present (node, text, tfc, in, error))
+        return FALSE;
     }
   progress ("loading into the TMDB and checking for conflicts...", 0, 0);
   g_autoptr(GString) copy = copy_rows (in);
@@ -184,60 +170,87 @@ inject (const char *db, const char *node, const char *tfc, gboolean no_check, gb
       || !px_tmdb_exec_sql (tmdb, "CREATE TEMP TABLE px_inject (dataset text, dataset_open boolean, dbs text, "
                                   "block text, block_open boolean, lfn text, bytes bigint, checksum text)", error)
       || !px_tmdb_copy_in (tmdb, "COPY px_inject FROM STDIN", copy, error)
-      || !report_rows (tmdb, "inject_duplicates", "the input names these files more than once:", error)
-      || !report_rows (tmdb, "inject_conflicts", "these files are already in the catalogue with other attributes:", error)
-      || !report_rows (tmdb, "inject_block_conflicts", "blocks already in another dataset:", error))
+      || !report_rows (tmdb, &px_sql_inject_duplicates, "the input names these files more than once:", error)
+      || !report_rows (tmdb, &px_sql_inject_conflicts, "these files are already in the catalogue with other attributes:",
+                       error)
+      || !report_rows (tmdb, &px_sql_inject_block_conflicts, "blocks already in another dataset:", error))
     {
       px_tmdb_rollback (tmdb);
-      return PX_EXIT_FAILURE;
+      return FALSE;
     }
   progress ("applying...", 0, 0);
-  g_autoptr(PxRows) applied = px_tmdb_exec (tmdb, "inject_apply", 0, NULL, error);
-  g_autoptr(PxRows) reps = applied ? px_tmdb_run (tmdb, "inject_replicas", error, px_rows_get (nid, 0, 0)) : NULL;
-  g_autoptr(PxRows) counts = reps ? px_tmdb_exec (tmdb, "inject_block_counts", 0, NULL, error) : NULL;
+  g_autoptr(PxRows) applied = px_tmdb_query0 (tmdb, px_sql_inject_apply, error);
+  g_autoptr(PxRows) reps = applied ? px_tmdb_query (tmdb, px_sql_inject_replicas, error, PX_INT (cli->node_id)) : NULL;
+  g_autoptr(PxRows) counts = reps ? px_tmdb_query0 (tmdb, px_sql_inject_block_counts, error) : NULL;
   if (!counts || !px_tmdb_commit (tmdb, error))
     {
       px_tmdb_rollback (tmdb);
-      return PX_EXIT_FAILURE;
+      return FALSE;
     }
   progress_end ();
-  g_autofree char *b = px_cli_bytes (px_rows_get_int (applied, 0, 1));
-  if (json)
-    printf ("{\"node\": \"%s\", \"files_in_input\": %u, \"new_files\": %s, \"new_bytes\": %s, \"blocks\": %s, "
-            "\"new_replicas\": %s}\n", node, px_inject_count (in), px_rows_get (applied, 0, 0), px_rows_get (applied, 0, 1),
-            px_rows_get (applied, 0, 2), px_rows_get (reps, 0, 0));
+  if (cli->json)
+    {
+      g_auto(PxJson) j;
+      px_json_init (&j, PX_JSON_SPACED);
+      px_json_begin_object (&j, NULL);
+      px_json_string (&j, "node", node);
+      px_json_int (&j, "files_in_input", px_inject_count (in));
+      px_json_int (&j, "new_files", px_rows_int (applied, 0, "files"));
+      px_json_int (&j, "new_bytes", px_rows_int (applied, 0, "bytes"));
+      px_json_int (&j, "blocks", px_rows_int (applied, 0, "blocks"));
+      px_json_int (&j, "new_replicas", px_rows_int (reps, 0, "replicas"));
+      px_json_end (&j);
+      px_json_print (&j);
+    }
   else
-    printf ("injected %s new files (%s) in %s blocks at %s; %s new replicas (%u files in input)\n",
-            px_rows_get (applied, 0, 0), b, px_rows_get (applied, 0, 2), node, px_rows_get (reps, 0, 0), px_inject_count (in));
-  return PX_EXIT_OK;
+    {
+      g_autofree char *b = px_cli_bytes (px_rows_int (applied, 0, "bytes"));
+      printf ("injected %s new files (%s) in %s blocks at %s; %s new replicas (%u files in input)\n",
+              px_rows_text (applied, 0, "files"), b, px_rows_text (applied, 0, "blocks"), node,
+              px_rows_text (reps, 0, "replicas"), px_inject_count (in));
+    }
+  return TRUE;
 }
 
-int
-px_cmd_inject (int argc, char **argv)
+/* "...; nothing injected", with the error's domain and code. */
+static gboolean
+nothing_injected (GError **error)
 {
-  g_autofree char *db = NULL, *node = NULL, *tfc = NULL;
-  gboolean no_check = FALSE, json = FALSE;
+  if (error && *error)
+    {
+      g_autoptr(GError) e = g_steal_pointer (error);
+      g_set_error (error, e->domain, e->code, "%s; nothing injected", e->message);
+    }
+  return FALSE;
+}
+
+gboolean
+px_cmd_inject (PxCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *tfc = NULL;
+  gboolean no_check = FALSE;
   GOptionEntry entries[] = {
-    PX_CLI_DB_ENTRY (db),
-    { "node", 'n', 0, G_OPTION_ARG_STRING, &node, "the node where the files are (required)", "NODE" },
+    PX_CLI_NODE_ENTRY (cli, "the node where the files are (required)"),
     { "tfc", 0, 0, G_OPTION_ARG_FILENAME, &tfc, "the node's storage.xml (default: the one its agents uploaded)", "FILE" },
     { "no-check", 0, 0, G_OPTION_ARG_NONE, &no_check, "do not check that the files are present at the node", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL },
+    PX_CLI_JSON_ENTRY (cli, "JSON output"),
     { NULL }
   };
-  if (!px_cli_parse ("inject", "FILE.xml", "Register files present at NODE (PhEDEx injection XML). All or nothing.",
-                     entries, &argc, &argv))
-    return PX_EXIT_USAGE;
-  if (!node || argc != 2)
+  if (!px_cli_parse (cli, "FILE.xml", "Register files present at NODE (PhEDEx injection XML). All or nothing.",
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (!cli->node || argc != 2)
+    return px_cli_usage (cli, error, "--node and one FILE.xml are required");
+  /* A bad file is refused before anything connects (PX_CLI_DEFER). */
+  g_autoptr(PxInject) in = px_inject_parse_file (argv[1], error);
+  if (!in)
+    return nothing_injected (error);
+  if (!px_cli_setup (cli, error))
+    return FALSE;
+  if (!inject (cli, tfc, no_check, in, error))
     {
-      px_cli_error ("inject", "--node and one FILE.xml are required\nTry 'phedex inject -h' for usage.");
-      return PX_EXIT_USAGE;
+      progress_end ();
+      return nothing_injected (error);
     }
-  g_autoptr(GError) error = NULL;
-  int status = inject (db, node, tfc, no_check, json, argv[1], &error);
-  if (status != PX_EXIT_OK)
-    progress_end ();
-  if (status != PX_EXIT_OK && error)
-    px_cli_error ("inject", "%s; nothing injected", error->message);
-  return status;
+  return TRUE;
 }

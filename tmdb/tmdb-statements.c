@@ -28,13 +28,6 @@ PX_SQL (node_add, "id",
     "INSERT INTO nodes (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id");
 PX_SQL (node_id, "id,kind",
     "SELECT id, kind FROM nodes WHERE name = $1");
-PX_SQL (node_list, "name,kind,has_tfc,files,bytes,agents",
-    "SELECT n.name, n.kind, n.tfc IS NOT NULL AS has_tfc, "
-    "  (SELECT count(*) FROM replicas r WHERE r.node = n.id) AS files, "
-    "  (SELECT coalesce(sum(f.bytes), 0) FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = n.id) AS bytes, "
-    "  (SELECT string_agg(a.agent, ',' ORDER BY a.agent) FROM agents a WHERE a.node = n.id "
-    "     AND px_alive(a)) AS agents "
-    "FROM nodes n ORDER BY n.name");
 PX_SQL (node_upload_tfc, "id",
     "UPDATE nodes SET tfc = $2, tfc_updated = now() WHERE name = $1 AND tfc IS DISTINCT FROM $2 RETURNING id");
 PX_SQL (node_tfcs, "id,name,tfc,tfc_updated",
@@ -43,9 +36,6 @@ PX_SQL (link_add, "ok",
     "INSERT INTO links (from_node, to_node, distance) SELECT f.id, t.id, $3 FROM nodes f, nodes t "
     "WHERE f.name = $1 AND t.name = $2 "
     "ON CONFLICT (from_node, to_node) DO UPDATE SET distance = excluded.distance, active = true RETURNING true AS ok");
-PX_SQL (link_list, "from_name,to_name,distance,active",
-    "SELECT f.name AS from_name, t.name AS to_name, l.distance, l.active FROM links l JOIN nodes f ON f.id = l.from_node "
-    "JOIN nodes t ON t.id = l.to_node ORDER BY f.name, t.name");
 
 /* ---- agents ---- */
 /* A new download agent can open paths: routers hear it on phedex_topology. */
@@ -573,20 +563,10 @@ PX_SQL (demo_progress, "name,files,errors",
     "JOIN nodes n ON n.id = s.node JOIN blocks b ON b.dataset = s.dataset JOIN files f ON f.block = b.id "
     "LEFT JOIN replicas r ON r.file = f.id AND r.node = n.id GROUP BY n.id, n.name ORDER BY n.name");
 
-/* Every statement, for the shape test and the name lookup. */
+/* Every statement, for the shape test. */
 const PxTmdbStatement *const px_tmdb_statements[] = {
 #define X(id) &px_sql_##id,
   PX_TMDB_STATEMENT_NAMES (X)
 #undef X
   NULL
 };
-
-const PxTmdbStatement *
-px_tmdb_statement_lookup (const char *name)
-{
-  for (const PxTmdbStatement *const *s = px_tmdb_statements; *s; s++)
-    if (strcmp ((*s)->name, name) == 0)
-      return *s;
-  g_critical ("no TMDB statement '%s'", name);
-  return NULL;
-}

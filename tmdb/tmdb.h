@@ -25,12 +25,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdb, px_tmdb_free)
 /* FALSE once the connection is lost (reconnect with a new PxTmdb). */
 gboolean px_tmdb_is_ok (PxTmdb *db);
 
-/* Run statement NAME from the statement table (tmdb/tmdb-statements.c) with
- * N text parameters (NULL = SQL NULL).  Prepared once per connection. */
-PxRows *px_tmdb_exec (PxTmdb *db, const char *name, int n, const char *const *params, GError **error);
-#define px_tmdb_run(db, name, error, ...) \
-  px_tmdb_exec ((db), (name), G_N_ELEMENTS (((const char *const[]){ __VA_ARGS__ })), \
-                (const char *const[]){ __VA_ARGS__ }, (error))
 /* Run literal SQL without parameters (migrations, BEGIN/COMMIT, LISTEN). */
 gboolean px_tmdb_exec_sql (PxTmdb *db, const char *sql, GError **error);
 gboolean px_tmdb_begin (PxTmdb *db, GError **error);
@@ -41,13 +35,8 @@ void px_tmdb_rollback (PxTmdb *db);
  * text rows (use px_tmdb_copy_field to escape). */
 gboolean px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **error);
 void px_tmdb_copy_field (GString *out, const char *value);
-/* Append VALUE to a PostgreSQL array literal being built in OUT ("{" ... "}"). */
-void px_tmdb_array_add (GString *out, const char *value);
 
 guint px_rows_count (const PxRows *rows);
-const char *px_rows_get (const PxRows *rows, guint row, guint col); /* NULL for SQL NULL */
-gint64 px_rows_get_int (const PxRows *rows, guint row, guint col);
-gboolean px_rows_get_bool (const PxRows *rows, guint row, guint col);
 guint px_rows_affected (const PxRows *rows);
 void px_rows_free (PxRows *rows);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxRows, px_rows_free)
@@ -133,7 +122,9 @@ PxRows *px_tmdb_query_params (PxTmdb *db, const PxTmdbStatement *statement, guin
 #define px_tmdb_query0(db, statement, error) px_tmdb_query_params ((db), &(statement), 0, NULL, (error))
 
 /* Columns by name (a name the statement does not return is a programmer
- * error).  NULL / 0 / FALSE for SQL NULL. */
+ * error).  NULL / 0 / FALSE for SQL NULL.  Resolved once per result and
+ * name (remembered by address, confirmed by one comparison, so any string
+ * is safe). */
 const char *px_rows_text (const PxRows *rows, guint row, const char *column);
 gint64 px_rows_int (const PxRows *rows, guint row, const char *column);
 double px_rows_double (const PxRows *rows, guint row, const char *column);
@@ -143,6 +134,3 @@ gboolean px_rows_is_null (const PxRows *rows, guint row, const char *column);
 /* Check STATEMENT's result shape against the database without running it
  * (PQdescribePrepared): for tests. */
 gboolean px_tmdb_describe (PxTmdb *db, const PxTmdbStatement *statement, GError **error);
-
-/* Legacy lookup by name (being retired). */
-const PxTmdbStatement *px_tmdb_statement_lookup (const char *name);
