@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "tmdb/tmdb.h"
 
 #define PX_INJECT_ERROR (px_inject_error_quark ())
 GQuark px_inject_error_quark (void);
@@ -15,6 +16,8 @@ typedef enum
 {
   PX_INJECT_ERROR_PARSE,   /* not well-formed XML, or unreadable */
   PX_INJECT_ERROR_INVALID, /* well-formed, but not a valid injection */
+  PX_INJECT_ERROR_NOT_PRESENT, /* files not at the node as described (or no storage.xml to look) */
+  PX_INJECT_ERROR_CONFLICT,    /* duplicates, or conflicts with the catalogue */
 } PxInjectErrorCode;
 
 typedef struct
@@ -42,3 +45,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxInject, px_inject_free)
 guint px_inject_count (const PxInject *inject);
 /* File I (< px_inject_count), in input order; owned by INJECT. */
 const PxInjectFile *px_inject_file (const PxInject *inject, guint i);
+
+/* ---- loading into the TMDB (catalog/inject-load.c) ---- */
+typedef struct
+{
+  int node_id;
+  const char *node;
+  gboolean check;         /* check every file is at the node with its size first */
+  const char *tfc_path;   /* the node's storage.xml for the check; NULL: the one in the TMDB */
+  /* Optional: PHASE, with DONE of TOTAL files (0, 0 for a phase without a count). */
+  void (*progress) (const char *phase, guint done, guint total, gpointer data);
+  gpointer progress_data;
+} PxInjectLoad;
+
+typedef struct
+{
+  guint files_in_input;
+  gint64 new_files, new_bytes, blocks, new_replicas;
+} PxInjectResult;
+
+/* Check IN at the node and against the catalogue, then register its
+ * datasets, blocks, files and the node's replicas, all in one transaction:
+ * on any failure nothing is written. */
+gboolean px_inject_load (PxTmdb *db, const PxInjectLoad *load, const PxInject *in, PxInjectResult *result,
+                         GError **error);

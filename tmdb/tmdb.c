@@ -352,7 +352,8 @@ px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **erro
       set_pg_error (error, db->conn, res, "cannot start COPY");
       return FALSE;
     }
-  if (PQputCopyData (db->conn, data->str, (int) data->len) != 1 || PQputCopyEnd (db->conn, NULL) != 1)
+  if ((data && data->len && PQputCopyData (db->conn, data->str, (int) data->len) != 1)
+      || PQputCopyEnd (db->conn, NULL) != 1)
     {
       set_pg_error (error, db->conn, NULL, "COPY failed");
       return FALSE;

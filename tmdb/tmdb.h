@@ -34,6 +34,19 @@ void px_tmdb_rollback (PxTmdb *db);
 /* Bulk load: SQL is a "COPY ... FROM STDIN" statement, DATA tab-separated
  * text rows (use px_tmdb_copy_field to escape). */
 gboolean px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **error);
+
+/* Injections staged for the inject_* statements: rows added one file at a
+ * time, then, inside the caller's transaction, a temporary px_inject table
+ * (dropped at commit) filled by COPY. */
+typedef struct _PxTmdbInjectRows PxTmdbInjectRows;
+PxTmdbInjectRows *px_tmdb_inject_rows_new (void);
+void px_tmdb_inject_rows_free (PxTmdbInjectRows *rows);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdbInjectRows, px_tmdb_inject_rows_free)
+void px_tmdb_inject_rows_add (PxTmdbInjectRows *rows, const char *dataset, gboolean dataset_open, const char *dbs,
+                              const char *block, gboolean block_open, const char *lfn, guint64 bytes,
+                              const char *checksum);
+/* ROWS may be NULL: an empty staging table (to describe the statements). */
+gboolean px_tmdb_inject_stage (PxTmdb *db, const PxTmdbInjectRows *rows, GError **error);
 void px_tmdb_copy_field (GString *out, const char *value);
 
 guint px_rows_count (const PxRows *rows);
