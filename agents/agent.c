@@ -25,7 +25,8 @@ const PxConfigKey px_agent_config_keys[] = {
   { "site", "poll-interval", PX_CONFIG_INT, "30", TRUE, "seconds between cycles when no NOTIFY arrives", F (site.poll_interval) },
   { "site", "heartbeat-interval", PX_CONFIG_INT, "10", TRUE, "seconds between agent heartbeats", F (site.heartbeat_interval) },
   { "site", "stale-after", PX_CONFIG_INT, "60", TRUE,
-    "seconds without heartbeat after which an agent's claimed tasks are taken back", F (site.stale_after) },
+    "seconds without heartbeat after which an agent counts as dead and its claims are taken back; an agent "
+    "that could not heartbeat for nearly this long abandons its claimed work", F (site.stale_after) },
   { "router", "max-attempts", PX_CONFIG_INT, "5", TRUE, "transfer attempts per file before giving up", F (router.max_attempts) },
   { "router", "retry-delay", PX_CONFIG_INT, "10", TRUE, "seconds before the first retry; doubles per attempt", F (router.retry_delay) },
   { "router", "retry-delay-max", PX_CONFIG_INT, "600", TRUE, "longest wait between retries, seconds", F (router.retry_delay_max) },
