@@ -261,14 +261,14 @@ PX_SQL (download_next_try, "seconds",
 PX_SQL (download_start, "id",
     "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
     "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
-    "WHERE t.id = r.id AND t.state = 'active' AND t.claimed_by = $5 RETURNING t.id");
+    "WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND t.state = 'active' AND t.claimed_by = $5 RETURNING t.id");
 /* $8: the copy is already at its final name (validate-command said so). */
 PX_SQL (download_report, "id",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
     "    $8::boolean[], $9::boolean[]) AS r(id, state, seen_bytes, seen_checksum, reason, log, permanent, in_place)), "
     "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum, "
     "    tmp_pfn = CASE WHEN r.in_place THEN t.to_pfn ELSE t.tmp_pfn END "
-    "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'active' AND t.claimed_by = $7 "
+    "  FROM r, files f WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND f.id = t.file AND t.state = 'active' AND t.claimed_by = $7 "
     "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, r.permanent, "
     "    r.state <> 'queued' AS tried, false AS done, r.state = 'failed' AS failed), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
@@ -287,7 +287,7 @@ PX_SQL (verify_claim, "id,tmp_pfn,bytes,checksum,seen_bytes,seen_checksum,lfn",
     "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn");
 PX_SQL (verify_report, "reported",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
-    "u AS (UPDATE tasks t SET state = r.state FROM r, files f WHERE t.id = r.id AND f.id = t.file "
+    "u AS (UPDATE tasks t SET state = r.state FROM r, files f WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND f.id = t.file "
     "  AND t.state = 'transferred' AND t.claimed_by = $5 "
     "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, "
     "    false AS tried, false AS done, r.state = 'failed' AS failed), "
@@ -319,7 +319,7 @@ PX_SQL (publish_claim, "id,tmp_pfn,to_pfn,bytes,checksum",
 PX_SQL (publish_report, "reported",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
-    "  FROM r, files f WHERE t.id = r.id AND f.id = t.file AND t.state = 'verified' AND t.claimed_by = $4 "
+    "  FROM r, files f WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND f.id = t.file AND t.state = 'verified' AND t.claimed_by = $4 "
     "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, f.bytes, r.state, r.log, "
     "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed), "
     "rep AS (INSERT INTO replicas (file, node) SELECT file, to_node FROM u WHERE state = 'done' "
