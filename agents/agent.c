@@ -211,6 +211,7 @@ typedef struct
   char *name;
   char *updated;
   PxTfc *tfc;
+  guint cycle; /* the agent cycle in which it was last checked against the TMDB */
 } NodeTfc;
 
 static void
@@ -225,6 +226,15 @@ node_tfc_free (NodeTfc *n)
 const PxTfc *
 px_agent_node_tfc (PxAgent *a, int node_id, const char **name, GError **error)
 {
+  /* Checked once per cycle: a batch of a thousand files from one source
+   * asks the TMDB once, not a thousand times. */
+  NodeTfc *seen = g_hash_table_lookup (a->tfcs, GINT_TO_POINTER (node_id));
+  if (seen && seen->cycle == a->cycle)
+    {
+      if (name)
+        *name = seen->name;
+      return seen->tfc;
+    }
   g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
   px_tmdb_array_int (ids, node_id);
   g_autoptr(PxRows) rows = px_tmdb_query (a->db, px_sql_node_tfcs, error, PX_ARRAY (ids));
@@ -251,6 +261,7 @@ px_agent_node_tfc (PxAgent *a, int node_id, const char **name, GError **error)
       n->tfc = tfc;
       g_hash_table_replace (a->tfcs, GINT_TO_POINTER (node_id), n);
     }
+  n->cycle = a->cycle;
   if (name)
     *name = n->name;
   return n->tfc;
@@ -446,6 +457,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
           g_atomic_int_set (&a->claims_lost, 0);
           gboolean more = FALSE;
           double wake_in = (double) a->set.site.poll_interval;
+          a->cycle++;
           if (!klass->cycle (a, &more, &wake_in, &error))
             {
               px_tmdb_rollback (a->db);

@@ -68,6 +68,7 @@ struct _PxAgent
   int agent_id;
   PxTfc *tfc;        /* this site's storage.xml */
   GHashTable *tfcs;  /* other nodes' catalogues: node id → NodeTfc */
+  guint cycle;       /* counts cycles (catalogues are re-checked once per cycle) */
   char **validate_command; /* [download] validate-command as argv, or NULL */
   char **delete_command;   /* [download] delete-command as argv, or NULL */
   /* The lease on this agent's claims: others take them back once its

@@ -422,6 +422,12 @@ const char *const px_tmdb_migrations[] = {
   "CREATE FUNCTION px_alive(a agents) RETURNS boolean LANGUAGE sql STABLE AS $$\n"
   "  SELECT a.stopped IS NULL AND a.heartbeat > now() - make_interval(secs => a.stale_after)\n"
   "$$;\n"
+  "-- Statistics follow the churn: the hot tables are analysed after 1 % of\n"
+  "-- their rows changed (not the default 10 %), so plans made while a big\n"
+  "-- subscription expands do not stay those of an empty table.\n"
+  "ALTER TABLE tasks SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);\n"
+  "ALTER TABLE requests SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);\n"
+  "ALTER TABLE replicas SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);\n"
   ,
 };
 const int px_tmdb_n_migrations = 4;

@@ -27,3 +27,9 @@ ALTER TABLE agents ADD COLUMN stale_after int NOT NULL DEFAULT 60 CHECK (stale_a
 CREATE FUNCTION px_alive(a agents) RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT a.stopped IS NULL AND a.heartbeat > now() - make_interval(secs => a.stale_after)
 $$;
+-- Statistics follow the churn: the hot tables are analysed after 1 % of
+-- their rows changed (not the default 10 %), so plans made while a big
+-- subscription expands do not stay those of an empty table.
+ALTER TABLE tasks SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);
+ALTER TABLE requests SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);
+ALTER TABLE replicas SET (autovacuum_analyze_scale_factor = 0.01, autovacuum_vacuum_scale_factor = 0.02);
