@@ -163,6 +163,20 @@ px_agent_beat (PxAgent *a, gboolean force, GError **error)
   return TRUE;
 }
 
+gboolean
+px_agent_keep_claims (PxAgent *a, GError **error)
+{
+  if (!px_agent_beat (a, FALSE, error))
+    return FALSE;
+  if (px_agent_claims_lost (a))
+    {
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED,
+                   "claims possibly taken back (no heartbeat for nearly stale-after); batch abandoned");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Take back every claim this agent holds (it holds none between cycles). */
 static gboolean
 release_mine (PxAgent *a, GError **error)

@@ -105,6 +105,10 @@ gboolean px_agent_beat (PxAgent *agent, gboolean force, GError **error);
  * taken them back.  Work on them must stop and leave nothing behind.
  * Thread-safe; sticky until the cycle ends. */
 gboolean px_agent_claims_lost (PxAgent *agent);
+/* Between the items of a long batch: heartbeat when due, and fail (a
+ * PX_TMDB_ERROR_FAILED the loop answers by giving back what is still
+ * claimed) when the claims may have been taken back.  Report nothing then. */
+gboolean px_agent_keep_claims (PxAgent *agent, GError **error);
 /* px_agent_stopping () || px_agent_claims_lost () for the running agent:
  * the cancellation test of copies and hooks. */
 gboolean px_agent_cancelled (void);

@@ -83,15 +83,8 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     {
       const char *tmp = px_rows_text (claim, i, "tmp_pfn"), *final = px_rows_text (claim, i, "to_pfn");
       g_autoptr(GError) e = NULL;
-      if (!px_agent_beat (a, FALSE, error))
+      if (!px_agent_keep_claims (a, error))
         return FALSE;
-      if (px_agent_claims_lost (a))
-        {
-          /* Others may own them now: report nothing; the loop gives back what is still ours. */
-          g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "claims possibly taken back (heartbeat too old); "
-                       "batch abandoned");
-          return FALSE;
-        }
       px_tmdb_array_int (ids, px_rows_int (claim, i, "id"));
       /* tmp = final: the site's validate-command found the file already in
        * place; already_published: an earlier attempt renamed it and its report was lost. */

@@ -135,16 +135,8 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     {
       const char *state = NULL, *reason = NULL;
       g_autofree char *log = NULL;
-      /* Read-backs can take long: keep the heartbeat (and so the claims) alive. */
-      if (!px_agent_beat (a, FALSE, error))
+      if (!px_agent_keep_claims (a, error))
         return FALSE;
-      if (px_agent_claims_lost (a))
-        {
-          /* Others may own them now: report nothing; the loop gives back what is still ours. */
-          g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "claims possibly taken back (heartbeat too old); "
-                       "batch abandoned");
-          return FALSE;
-        }
       check (a, px_rows_text (claim, i, "tmp_pfn"), (guint64) px_rows_int (claim, i, "bytes"),
              px_rows_text (claim, i, "checksum"), px_rows_text (claim, i, "seen_bytes"),
              px_rows_text (claim, i, "seen_checksum"), FALSE, &state, &reason, &log);
