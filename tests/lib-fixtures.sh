@@ -18,7 +18,10 @@
 #                                         N files of random bytes in NODE's
 #                                         storage, injected there; the XML is
 #                                         at $(dataset_xml DATASET)
+#   fixture copy FROM TO DATASET          a second copy: DATASET's files copied
+#                                         from FROM's storage to TO's, injected at TO
 #   fixture subscribe OPTION...           `phedex subscribe`
+#   fixture suspend OPTION...             `phedex suspend`
 #   fixture agents NODE...                every agent of each NODE running
 #   fixture sql <<EOF                     hand-written state (lib-sites.sh sql)
 #   fixture db NAME [TEMPLATE]            a new database NAME in the cluster
@@ -101,4 +104,15 @@ fixture_agents () {
 
 fixture_sql () {
 	sql
+}
+
+fixture_suspend () {
+	phedex suspend "$@"
+}
+
+fixture_copy () {
+	_dir=store/demo/$(echo "$3" | tr -c 'A-Za-z0-9\n' '_')
+	mkdir -p "$W/sites/$2/storage/store/demo" &&
+	cp -r "$W/sites/$1/storage/$_dir" "$W/sites/$2/storage/store/demo/" &&
+	phedex inject --node "$2" --tfc "$W/sites/$2/storage.xml" "$(dataset_xml "$3")"
 }

@@ -22,6 +22,7 @@
 #   stop_agents NODE...    SIGTERM them and wait until each exited 0
 #   at NODE PATTERN        good replicas at NODE of files whose LFN contains PATTERN
 #   at_is NODE PATTERN N   there are N of them (quiet, for wait_for)
+#   why_code NODE ARGS     the reasons `phedex why --json --node NODE ARGS` gives
 PHEDEX_BINDIR=$top_builddir
 . "$top_srcdir/etc/phedex-lib.sh"
 W=$TEST_TMP
@@ -93,3 +94,9 @@ at_is () { test "$(at "$1" "$2")" = "$3"; }
 
 test_at_exit "px_pg_stop $W/pg"
 test_at_exit "pkill -TERM -f 'phedex-agent --config $W/' && sleep 1"
+
+# why_code NODE ARGS: the codes `phedex why --json` gives, sorted, unique, on one line.
+why_code () {
+	phedex why --json --node "$1" $2 |
+		python3 -c "import json,sys; print(' '.join(sorted(set(f['code'] for f in json.load(sys.stdin)))))"
+}
