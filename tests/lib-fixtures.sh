@@ -24,6 +24,10 @@
 #   fixture suspend OPTION...             `phedex suspend`
 #   fixture agents NODE...                every agent of each NODE running
 #   fixture sql <<EOF                     hand-written state (lib-sites.sh sql)
+#   fixture gridftp NAME                  an anonymous GridFTP server on loopback
+#                                         serving /; its port in $W/NAME.port
+#   fixture nginx NAME ROOT               nginx on loopback serving ROOT; port in
+#                                         $W/NAME.port
 #   fixture db NAME [TEMPLATE]            a new database NAME in the cluster
 #                                         (a copy of TEMPLATE, by default the
 #                                         current one); PHEDEX_DB points at it
@@ -115,4 +119,34 @@ fixture_copy () {
 	mkdir -p "$W/sites/$2/storage/store/demo" &&
 	cp -r "$W/sites/$1/storage/$_dir" "$W/sites/$2/storage/store/demo/" &&
 	phedex inject --node "$2" --tfc "$W/sites/$2/storage.xml" "$(dataset_xml "$3")"
+}
+
+# Servers (t02xx): loopback only, killed when the script exits.
+fixture_gridftp () {
+	_p=$(test_free_port) &&
+	{ globus-gridftp-server -aa -anonymous-user nobody -p "$_p" -control-interface 127.0.0.1 \
+		-data-interface 127.0.0.1 -no-detach -d error -l "$W/$1.log" </dev/null >/dev/null 2>&1 & } &&
+	test_at_exit "kill -9 $! 2>/dev/null" &&
+	echo "$_p" >"$W/$1.port" && test_wait_port "$_p"
+}
+
+fixture_nginx () {
+	_p=$(test_free_port) &&
+	mkdir -p "$W/$1/tmp" "$2" &&
+	cat >"$W/$1/nginx.conf" <<-EOF &&
+	worker_processes 1;
+	user root;
+	error_log $W/$1/error.log;
+	pid $W/$1/nginx.pid;
+	events {}
+	http {
+	  access_log off;
+	  client_body_temp_path $W/$1/tmp; proxy_temp_path $W/$1/tmp; fastcgi_temp_path $W/$1/tmp;
+	  uwsgi_temp_path $W/$1/tmp; scgi_temp_path $W/$1/tmp;
+	  server { listen 127.0.0.1:$_p; root $2; }
+	}
+	EOF
+	{ nginx -c "$W/$1/nginx.conf" -p "$W/$1" -g "daemon off;" </dev/null >/dev/null 2>"$W/$1/start.log" & } &&
+	test_at_exit "kill $! 2>/dev/null" &&
+	echo "$_p" >"$W/$1.port" && test_wait_port "$_p"
 }
