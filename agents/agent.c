@@ -15,69 +15,61 @@
 #include <string.h>
 #include <unistd.h>
 
-const PxConfigKey px_site_config_keys[] = {
-  { "site", "node", PX_CONFIG_STRING, NULL, FALSE, "this site's node name in the TMDB (e.g. T1_US_FNAL_Disk)" },
-  { "site", "db", PX_CONFIG_STRING, "", FALSE, "TMDB connection (libpq conninfo); empty: PG* environment" },
-  { "site", "storage-xml", PX_CONFIG_STRING, NULL, TRUE, "this site's trivial file catalogue, uploaded to the TMDB" },
+#define F(m) PX_CONFIG_FIELD (PxAgentSettings, m)
+const PxConfigKey px_agent_config_keys[] = {
+  { "site", "node", PX_CONFIG_STRING, NULL, FALSE, "this site's node name in the TMDB (e.g. T1_US_FNAL_Disk)", F (site.node) },
+  { "site", "db", PX_CONFIG_STRING, "", FALSE, "TMDB connection (libpq conninfo); empty: PG* environment", F (site.db) },
+  { "site", "storage-xml", PX_CONFIG_STRING, NULL, TRUE, "this site's trivial file catalogue, uploaded to the TMDB", F (site.storage_xml) },
   { "site", "protocols", PX_CONFIG_LIST, "direct,file", TRUE,
-    "protocols this site reads and writes, in order of preference" },
-  { "site", "poll-interval", PX_CONFIG_INT, "30", TRUE, "seconds between cycles when no NOTIFY arrives" },
-  { "site", "heartbeat-interval", PX_CONFIG_INT, "10", TRUE, "seconds between agent heartbeats" },
+    "protocols this site reads and writes, in order of preference", F (site.protocols) },
+  { "site", "poll-interval", PX_CONFIG_INT, "30", TRUE, "seconds between cycles when no NOTIFY arrives", F (site.poll_interval) },
+  { "site", "heartbeat-interval", PX_CONFIG_INT, "10", TRUE, "seconds between agent heartbeats", F (site.heartbeat_interval) },
   { "site", "stale-after", PX_CONFIG_INT, "60", TRUE,
-    "seconds without heartbeat after which an agent's claimed tasks are taken back" },
-  { "router", "max-attempts", PX_CONFIG_INT, "5", TRUE, "transfer attempts per file before giving up" },
-  { "router", "retry-delay", PX_CONFIG_INT, "10", TRUE, "seconds before the first retry; doubles per attempt" },
-  { "router", "retry-delay-max", PX_CONFIG_INT, "600", TRUE, "longest wait between retries, seconds" },
-  { "router", "batch", PX_CONFIG_INT, "2000", TRUE, "requests routed per priority level per cycle" },
+    "seconds without heartbeat after which an agent counts as dead and its claims are taken back; an agent "
+    "that could not heartbeat for nearly this long abandons its claimed work", F (site.stale_after) },
+  { "router", "max-attempts", PX_CONFIG_INT, "5", TRUE, "transfer attempts per file before giving up", F (router.max_attempts) },
+  { "router", "retry-delay", PX_CONFIG_INT, "10", TRUE, "seconds before the first retry; doubles per attempt", F (router.retry_delay) },
+  { "router", "retry-delay-max", PX_CONFIG_INT, "600", TRUE, "longest wait between retries, seconds", F (router.retry_delay_max) },
+  { "router", "batch", PX_CONFIG_INT, "2000", TRUE, "requests routed per priority level per cycle", F (router.batch) },
   { "router", "window-mb", PX_CONFIG_INT, "1000000", TRUE,
-    "MiB of open transfers each priority level may have towards this node; more waits, higher priority first" },
+    "MiB of open transfers each priority level may have towards this node; more waits, higher priority first", F (router.window_mb) },
   { "router", "task-expire", PX_CONFIG_INT, "28800", TRUE,
-    "seconds a hop may stay queued before it expires and the file is routed again (perhaps another way)" },
+    "seconds a hop may stay queued before it expires and the file is routed again (perhaps another way)", F (router.task_expire) },
   { "router", "no-path-recheck", PX_CONFIG_INT, "60", TRUE,
-    "seconds between routing attempts for files without a source or path (a new replica retries at once)" },
-  { "download", "batch", PX_CONFIG_INT, "20", TRUE, "tasks claimed per cycle" },
-  { "download", "concurrency", PX_CONFIG_INT, "4", TRUE, "transfers this agent runs at the same time" },
+    "seconds between routing attempts for files without a source or path (a new replica retries at once)", F (router.no_path_recheck) },
+  { "download", "batch", PX_CONFIG_INT, "20", TRUE, "tasks claimed per cycle", F (download.batch) },
+  { "download", "concurrency", PX_CONFIG_INT, "4", TRUE, "transfers this agent runs at the same time", F (download.concurrency) },
   { "download", "link-concurrency", PX_CONFIG_INT, "10", TRUE,
-    "most transfers active at once on one link into this node, over all its download agents" },
+    "most transfers active at once on one link into this node, over all its download agents", F (download.link_concurrency) },
   { "download", "validate-command", PX_CONFIG_STRING, "", TRUE,
     "site check run as 'CMD pre PFN SIZE CHECKSUM CUSTODIAL' before a transfer (exit 0: the file is already "
     "there and good, skip the copy; 86: veto, fail the attempt) and as 'CMD STATUS PFN SIZE CHECKSUM CUSTODIAL' "
-    "after it with the transfer's exit status (exit 0: accept; anything else: fail the attempt)" },
+    "after it with the transfer's exit status (exit 0: accept; anything else: fail the attempt)", F (download.validate_command) },
   { "download", "delete-command", PX_CONFIG_STRING, "", TRUE,
     "site removal tool run as 'CMD pre PFN' before a transfer writes PFN and 'CMD post PFN' after a failed one "
-    "(empty: the transfer backend removes the file)" },
+    "(empty: the transfer backend removes the file)", F (download.delete_command) },
   { "download", "timeout-base", PX_CONFIG_INT, "600", TRUE,
-    "seconds every transfer may take whatever its size; the timeout is timeout-base + size / timeout-min-rate" },
+    "seconds every transfer may take whatever its size; the timeout is timeout-base + size / timeout-min-rate", F (download.timeout_base) },
   { "download", "timeout-min-rate", PX_CONFIG_INT, "1024", TRUE,
-    "KiB/s below which a transfer is given up as stuck (with timeout-base; a timeout is a transient error)" },
-  { "transfer", "command", PX_CONFIG_STRING, "", TRUE,
-    "copy every file with this site tool, run as 'CMD FROM_PFN TO_PFN' (the PhEDEx Command backend); empty: "
-    "the backend for the PFN's URL scheme (file, gridftp, curl)" },
-  { "transfer", "checksums", PX_CONFIG_LIST, "adler32", TRUE,
-    "checksums computed on the bytes as they stream: adler32 (always; the CMS checksum of record) and "
-    "optionally cksum (costs as much CPU again)" },
-  { "transfer", "gridftp-streams", PX_CONFIG_INT, "4", TRUE, "parallel TCP streams per GridFTP copy (1: stream mode)" },
-  { "transfer", "gridftp-tcp-buffer", PX_CONFIG_COUNT, "0", TRUE,
-    "TCP buffer size in bytes for GridFTP data channels; 0: the system's autotuning" },
-  { "transfer", "ca-dir", PX_CONFIG_STRING, "", TRUE,
-    "CA certificates for https/davs (a hashed directory or a PEM bundle); empty: the system's" },
-  { "transfer", "cert", PX_CONFIG_STRING, "", TRUE, "client certificate (PEM) for https/davs; empty: none" },
-  { "transfer", "key", PX_CONFIG_STRING, "", TRUE, "client key (PEM) for https/davs; empty: the key is in cert" },
-  { "verify", "batch", PX_CONFIG_INT, "100", TRUE, "tasks verified per cycle" },
+    "KiB/s below which a transfer is given up as stuck (with timeout-base; a timeout is a transient error)", F (download.timeout_min_rate) },
+  { "verify", "batch", PX_CONFIG_INT, "100", TRUE, "tasks verified per cycle", F (verify.batch) },
   { "verify", "read-back", PX_CONFIG_BOOL, "false", TRUE,
-    "re-read every copy to checksum it, even when the download checksummed the bytes as it wrote them" },
+    "re-read every copy to checksum it, even when the download checksummed the bytes as it wrote them", F (verify.read_back) },
   { "verify", "at-rest-sample", PX_CONFIG_COUNT, "0", TRUE,
     "replicas at this node re-checked per cycle against the catalogue (oldest check first); 0: none. A bad "
-    "replica is marked bad and fetched again where a subscription wants it" },
-  { "verify", "at-rest-age", PX_CONFIG_INT, "604800", TRUE, "seconds after its last check before a replica is re-checked" },
-  { "publish", "batch", PX_CONFIG_INT, "200", TRUE, "tasks published per cycle" },
+    "replica is marked bad and fetched again where a subscription wants it", F (verify.at_rest_sample) },
+  { "verify", "at-rest-age", PX_CONFIG_INT, "604800", TRUE, "seconds after its last check before a replica is re-checked", F (verify.at_rest_age) },
+  { "publish", "batch", PX_CONFIG_INT, "200", TRUE, "tasks published per cycle", F (publish.batch) },
   { "publish", "pool-catalog", PX_CONFIG_STRING, "", TRUE,
-    "write this node's replicas as a POOL XML file catalogue to this path after files are published; empty: no" },
+    "write this node's replicas as a POOL XML file catalogue to this path after files are published; empty: no", F (publish.pool_catalog) },
   { "publish", "pool-catalog-protocol", PX_CONFIG_STRING, "direct", TRUE,
-    "storage.xml protocol whose PFNs go into the POOL catalogue" },
-  { "delete", "batch", PX_CONFIG_INT, "200", TRUE, "files removed per cycle" },
+    "storage.xml protocol whose PFNs go into the POOL catalogue", F (publish.pool_catalog_protocol) },
+  { "delete", "batch", PX_CONFIG_INT, "200", TRUE, "files removed per cycle", F (del.batch) },
   { NULL }
 };
+#undef F
+
+const PxConfigKey *const px_site_config_tables[] = { px_agent_config_keys, px_transfer_config_keys, NULL };
 
 static const PxAgentClass *const classes[] = {
   &px_agent_router, &px_agent_download, &px_agent_verify, &px_agent_publish, &px_agent_delete,
@@ -103,7 +95,13 @@ on_signal (int sig)
   if (sig == SIGHUP)
     reload_flag = 1;
   else
-    stop_flag = 1;
+    {
+      /* Stop now, whatever the database is doing: a statement still
+       * running is cancelled (it fails, the cycle ends, the drain begins). */
+      if (!stop_flag)
+        px_tmdb_cancel_from_signal ();
+      stop_flag = 1;
+    }
   if (wake_pipe[1] >= 0)
     (void) !write (wake_pipe[1], "x", 1);
   errno = saved;
@@ -123,7 +121,7 @@ static PxAgent *running;
 static gint64
 lease_usec (PxAgent *a)
 {
-  gint64 stale = px_agent_int (a, "site", "stale-after") * G_USEC_PER_SEC;
+  gint64 stale = a->set.site.stale_after * G_USEC_PER_SEC;
   return stale - MIN (stale / 4, 5 * G_USEC_PER_SEC);
 }
 
@@ -138,7 +136,7 @@ px_agent_claims_lost (PxAgent *a)
   if (g_atomic_int_compare_and_exchange (&a->claims_lost, 0, 1))
     g_warning ("no heartbeat reached the TMDB for over %" G_GINT64_FORMAT " s (stopped, or the database "
                "unreachable): this cycle's claims may have been taken back; abandoning its work",
-               px_agent_int (a, "site", "stale-after"));
+               a->set.site.stale_after);
   return TRUE;
 }
 
@@ -152,7 +150,7 @@ gboolean
 px_agent_beat (PxAgent *a, gboolean force, GError **error)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 interval = px_agent_int (a, "site", "heartbeat-interval") * G_USEC_PER_SEC;
+  gint64 interval = a->set.site.heartbeat_interval * G_USEC_PER_SEC;
   if (!force && now - __atomic_load_n (&a->beat_at, __ATOMIC_ACQUIRE) < interval)
     return TRUE;
   /* Judge the old lease before renewing it: a renewal does not give back
@@ -261,22 +259,14 @@ px_agent_node_tfc (PxAgent *a, int node_id, const char **name, GError **error)
 const char *
 px_agent_pick_protocol (PxAgent *a, const PxTfc *source, GError **error)
 {
-  char **protos = px_config_list (a->cfg, "site", "protocols");
-  for (guint i = 0; protos[i]; i++)
-    if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, protos[i])
-        && px_tfc_has_protocol (source, PX_TFC_LFN_TO_PFN, protos[i]))
-      return protos[i];
-  g_autofree char *list = g_strjoinv (",", protos);
-  g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_PROTOCOL,
-               "no protocol in site.protocols (%s) has lfn-to-pfn rules in both catalogues", list);
-  return NULL;
+  return px_tfc_pick_protocol (a->tfc, source, (const char *const *) a->set.site.protocols,
+                               error);
 }
 
 PxRows *
-px_agent_claim (PxAgent *a, const char *state, const PxTmdbStatement *claim_statement, const char *group,
-                gboolean *more, GError **error)
+px_agent_claim (PxAgent *a, const char *state, const PxTmdbStatement *claim_statement, gint64 batch, gboolean *more,
+                GError **error)
 {
-  gint64 batch = px_agent_int (a, group, "batch");
   g_autoptr(PxRows) rel = px_tmdb_query (a->db, px_sql_release_stale_claims, error, PX_INT (a->node_id),
                                          PX_TEXT (state));
   if (!rel)
@@ -288,90 +278,64 @@ px_agent_claim (PxAgent *a, const char *state, const PxTmdbStatement *claim_stat
   return claim;
 }
 
-gint64
-px_agent_int (PxAgent *a, const char *group, const char *key)
-{
-  return px_config_int (a->cfg, group, key);
-}
-
 /* ---- the loop ---- */
-static const char *
-empty_null (const char *s)
-{
-  return s && *s ? s : NULL;
-}
 
 /* A command key as argv (shell quoting rules); NULL when empty. */
 static gboolean
-parse_command (PxConfig *cfg, const char *group, const char *key, char ***argv, GError **error)
+parse_command (const PxConfig *cfg, const char *key, const char *value, char ***argv, GError **error)
 {
-  const char *v = px_config_string (cfg, group, key);
   *argv = NULL;
-  if (!*v)
+  if (!*value)
     return TRUE;
   g_autoptr(GError) e = NULL;
-  if (!g_shell_parse_argv (v, NULL, argv, &e))
+  if (!g_shell_parse_argv (value, NULL, argv, &e))
     {
-      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s': %s",
-                   px_config_path (cfg), group, key, v, e->message);
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [download] %s = '%s': %s",
+                   px_config_path (cfg), key, value, e->message);
       return FALSE;
     }
   return TRUE;
 }
 
+/* Load (or reload) the site config: every key checked, the agents' groups
+ * bound to a->set, the [transfer] group handed to transfer/, the storage.xml
+ * loaded.  On failure nothing changes. */
 static gboolean
 load_config (PxAgent *a, const char *path, GError **error)
 {
-  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_keys, error);
+  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_tables, error);
   if (!cfg)
     return FALSE;
-  const char *node = px_config_string (cfg, "site", "node");
-  if (a->node && strcmp (a->node, node) != 0)
+  PxAgentSettings set;
+  px_config_bind (cfg, px_agent_config_keys, &set);
+  if (a->node && strcmp (a->node, set.site.node) != 0)
     {
       g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
-                   "%s: site.node changed from '%s' to '%s'; restart the agents to change node", path, a->node, node);
+                   "%s: site.node changed from '%s' to '%s'; restart the agents to change node", path, a->node,
+                   set.site.node);
       return FALSE;
     }
-  g_autoptr(PxTfc) tfc = px_tfc_load_file (px_config_string (cfg, "site", "storage-xml"), error);
+  g_autoptr(PxTfc) tfc = px_tfc_load_file (set.site.storage_xml, error);
   if (!tfc)
     return FALSE;
-  g_auto(GStrv) command = NULL, validate = NULL, del = NULL;
-  if (!parse_command (cfg, "transfer", "command", &command, error)
-      || !parse_command (cfg, "download", "validate-command", &validate, error)
-      || !parse_command (cfg, "download", "delete-command", &del, error))
+  for (guint i = 0; i < px_tfc_get_warnings (tfc)->len; i++)
+    g_warning ("%s", (const char *) g_ptr_array_index (px_tfc_get_warnings (tfc), i));
+  g_auto(GStrv) validate = NULL, del = NULL;
+  if (!parse_command (cfg, "validate-command", set.download.validate_command, &validate, error)
+      || !parse_command (cfg, "delete-command", set.download.delete_command, &del, error)
+      || !px_transfer_configure_from (cfg, error))
     return FALSE;
-  guint algos = 0;
-  for (char **c = px_config_list (cfg, "transfer", "checksums"); *c; c++)
-    if (strcmp (*c, "adler32") == 0)
-      algos |= PX_CHECKSUM_ADLER32;
-    else if (strcmp (*c, "cksum") == 0)
-      algos |= PX_CHECKSUM_CKSUM;
-    else
-      {
-        g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
-                     "%s: [transfer] checksums: unknown algorithm '%s' (known: adler32, cksum)", path, *c);
-        return FALSE;
-      }
-  PxTransferConfig tc = {
-    .checksums = algos,
-    .gridftp_streams = (int) px_config_int (cfg, "transfer", "gridftp-streams"),
-    .gridftp_tcp_buffer = (guint64) px_config_int (cfg, "transfer", "gridftp-tcp-buffer"),
-    .ca_dir = (char *) empty_null (px_config_string (cfg, "transfer", "ca-dir")),
-    .cert = (char *) empty_null (px_config_string (cfg, "transfer", "cert")),
-    .key = (char *) empty_null (px_config_string (cfg, "transfer", "key")),
-    .command = command,
-  };
-  px_transfer_configure (&tc);
   g_strfreev (a->validate_command);
   a->validate_command = g_steal_pointer (&validate);
   g_strfreev (a->delete_command);
   a->delete_command = g_steal_pointer (&del);
   px_config_free (a->cfg);
   a->cfg = g_steal_pointer (&cfg);
+  a->set = set;
   px_tfc_free (a->tfc);
   a->tfc = g_steal_pointer (&tfc);
   if (!a->node)
-    a->node = g_strdup (node);
+    a->node = g_strdup (set.site.node);
   return TRUE;
 }
 
@@ -379,12 +343,12 @@ static gboolean
 attach (PxAgent *a, GError **error)
 {
   g_autofree char *app = g_strdup_printf ("%s@%s", a->klass->name, a->node);
-  a->db = px_tmdb_connect (px_config_string (a->cfg, "site", "db"), app, error);
+  a->db = px_tmdb_connect (a->set.site.db, app, error);
   if (!a->db || !px_tmdb_check_schema (a->db, error))
     return FALSE;
   g_autoptr(PxRows) reg = px_tmdb_query (a->db, px_sql_agent_register, error, PX_TEXT (a->node),
                                          PX_TEXT (a->klass->name), PX_TEXT (g_get_host_name ()), PX_INT (getpid ()),
-                                         PX_INT (px_agent_int (a, "site", "stale-after")));
+                                         PX_INT (a->set.site.stale_after));
   if (!reg)
     return FALSE;
   if (px_rows_count (reg) == 0)
@@ -397,6 +361,7 @@ attach (PxAgent *a, GError **error)
   a->agent_id = (int) px_rows_int (reg, 0, "id");
   a->node_id = (int) px_rows_int (reg, 0, "node");
   __atomic_store_n (&a->beat_at, g_get_monotonic_time (), __ATOMIC_RELEASE);
+  px_tmdb_set_signal_cancel (a->db);
   /* Reconnected under the same agent row (same pid): whatever it had
    * claimed before the connection was lost is no longer being worked on. */
   if (!release_mine (a, error))
@@ -406,7 +371,7 @@ attach (PxAgent *a, GError **error)
   if (!up)
     return FALSE;
   if (px_rows_count (up) > 0)
-    g_message ("uploaded %s to the TMDB", px_config_string (a->cfg, "site", "storage-xml"));
+    g_message ("uploaded %s to the TMDB", a->set.site.storage_xml);
   g_autofree char *channel = g_strdup_printf ("phedex_node_%d", a->node_id);
   if (!px_tmdb_listen (a->db, channel, error))
     return FALSE;
@@ -472,7 +437,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
                     g_message ("uploaded the changed storage.xml to the TMDB");
                 }
             }
-          double beat = (double) px_agent_int (a, "site", "heartbeat-interval");
+          double beat = (double) a->set.site.heartbeat_interval;
           if (!px_agent_beat (a, FALSE, &error))
             break;
           /* Between cycles no claim is held: a new cycle starts with a fresh lease. */
@@ -480,7 +445,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
             break;
           g_atomic_int_set (&a->claims_lost, 0);
           gboolean more = FALSE;
-          double wake_in = (double) px_agent_int (a, "site", "poll-interval");
+          double wake_in = (double) a->set.site.poll_interval;
           if (!klass->cycle (a, &more, &wake_in, &error))
             {
               px_tmdb_rollback (a->db);
@@ -490,7 +455,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
               g_clear_error (&error);
               /* Its claims were committed before the failure: give them back
                * now rather than hold them until this agent dies. */
-              if (!release_mine (a, &error))
+              if (!stop_flag && !release_mine (a, &error))
                 break;
               more = FALSE;
               wake_in = MIN (wake_in, 5);
@@ -510,12 +475,20 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
       if (!stop_flag)
         {
           g_warning ("lost the TMDB connection%s%s; reconnecting", error ? ": " : "", error ? error->message : "");
+          px_tmdb_set_signal_cancel (NULL);
           g_clear_pointer (&a->db, px_tmdb_free);
           wait_for (-1, backoff);
         }
     }
+  px_tmdb_set_signal_cancel (NULL);
   if (a->db && a->agent_id)
     {
+      /* Give back anything still claimed (a cancelled report) before going,
+       * waiting at most a moment for a database that is stuck. */
+      g_autoptr(GError) e1 = NULL;
+      px_tmdb_rollback (a->db);
+      if (!px_tmdb_exec_sql (a->db, "SET statement_timeout = 2000", &e1) || !release_mine (a, &e1))
+        g_warning ("cannot give back this agent's claims: %s (peers take them back after stale-after)", e1->message);
       g_autoptr(GError) e2 = NULL;
       g_autoptr(PxRows) r = px_tmdb_query (a->db, px_sql_agent_stopped, &e2, PX_INT (a->agent_id));
       g_message ("stopped");

@@ -11,6 +11,41 @@
 
 typedef struct _PxAgent PxAgent;
 
+/* A site config's agent groups, as px_config_bind fills them from
+ * px_agent_config_keys (the [transfer] group is transfer/'s). */
+typedef struct
+{
+  struct
+  {
+    const char *node, *db, *storage_xml;
+    char **protocols;
+    gint64 poll_interval, heartbeat_interval, stale_after;
+  } site;
+  struct
+  {
+    gint64 max_attempts, retry_delay, retry_delay_max, batch, window_mb, task_expire, no_path_recheck;
+  } router;
+  struct
+  {
+    gint64 batch, concurrency, link_concurrency, timeout_base, timeout_min_rate;
+    const char *validate_command, *delete_command;
+  } download;
+  struct
+  {
+    gint64 batch, at_rest_sample, at_rest_age;
+    gboolean read_back;
+  } verify;
+  struct
+  {
+    gint64 batch;
+    const char *pool_catalog, *pool_catalog_protocol;
+  } publish;
+  struct
+  {
+    gint64 batch;
+  } del;
+} PxAgentSettings;
+
 typedef struct
 {
   const char *name;
@@ -26,6 +61,7 @@ struct _PxAgent
 {
   const PxAgentClass *klass;
   PxConfig *cfg;
+  PxAgentSettings set; /* cfg's values, typed (rebound on reload) */
   PxTmdb *db;
   char *node;        /* this site's node name */
   int node_id;
@@ -48,8 +84,10 @@ extern const PxAgentClass px_agent_verify;
 extern const PxAgentClass px_agent_publish;
 extern const PxAgentClass px_agent_delete;
 
-/* The site config's key table (etc/site.conf documents every key). */
-extern const PxConfigKey px_site_config_keys[];
+/* The agents' keys of a site config, and every table a site config is
+ * checked against (agents' and transfer's; etc/site.conf documents every key). */
+extern const PxConfigKey px_agent_config_keys[];
+extern const PxConfigKey *const px_site_config_tables[];
 
 const PxAgentClass *px_agent_class_lookup (const char *name);
 /* Run one agent until SIGTERM; returns the exit status. */
@@ -72,12 +110,11 @@ gboolean px_agent_cancelled (void);
 
 /* Catalogue of node ID (from the TMDB, parsed once per upload). */
 const PxTfc *px_agent_node_tfc (PxAgent *agent, int node_id, const char **name, GError **error);
-/* The first protocol of site.protocols that both catalogues have lfn-to-pfn rules for. */
+/* The protocol this site uses (px_tfc_pick_protocol over site.protocols);
+ * SOURCE: the far side of a copy, or NULL for this site's own files. */
 const char *px_agent_pick_protocol (PxAgent *agent, const PxTfc *source, GError **error);
 /* Take back claims on STATE tasks of this node whose agent is not alive,
- * then claim a batch ([GROUP] batch) with CLAIM ($1 node, $2 agent, $3 batch).
+ * then claim a batch of BATCH with CLAIM ($1 node, $2 agent, $3 batch).
  * *MORE is set when the batch came back full.  NULL on error. */
-PxRows *px_agent_claim (PxAgent *agent, const char *state, const PxTmdbStatement *claim, const char *group,
+PxRows *px_agent_claim (PxAgent *agent, const char *state, const PxTmdbStatement *claim, gint64 batch,
                         gboolean *more, GError **error);
-/* Integer config of this agent's group or [site]. */
-gint64 px_agent_int (PxAgent *agent, const char *group, const char *key);

@@ -9,15 +9,14 @@
 static gboolean
 remove_pfn (const char *pfn, GError **error)
 {
-  const PxTransferBackend *be = px_transfer_backend_for (pfn, error);
-  return be && be->remove (pfn, error);
+  return px_transfer_remove (pfn, error);
 }
 
 static gboolean
 delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
   gint64 node = a->node_id;
-  guint limit = (guint) px_agent_int (a, "delete", "batch");
+  guint limit = (guint) a->set.del.batch;
 
   /* Leftovers: claim, remove, forget, in one transaction. */
   if (!px_tmdb_begin (a->db, error))
@@ -53,15 +52,14 @@ delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (px_rows_count (kept))
     g_message ("kept %u transit or move copies that a subscription here now wants", px_rows_count (kept));
   g_autoptr(PxTmdbArray) gone = px_tmdb_array_new ();
-  char **protos = px_config_list (a->cfg, "site", "protocols");
+  g_autoptr(GError) no_proto = NULL;
+  const char *proto = px_agent_pick_protocol (a, NULL, &no_proto);
   for (guint i = 0; i < px_rows_count (del); i++)
     {
       const char *lfn = px_rows_text (del, i, "lfn");
-      g_autoptr(GError) e = NULL;
-      g_autofree char *pfn = NULL;
-      for (guint p = 0; protos[p] && !pfn; p++)
-        if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, protos[p]))
-          pfn = px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, protos[p], a->node, FALSE, lfn, NULL, &e);
+      g_autoptr(GError) e = proto ? NULL : g_error_copy (no_proto);
+      g_autofree char *pfn = proto ? px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, proto, a->node, FALSE, lfn, NULL, &e)
+                                   : NULL;
       if (pfn && remove_pfn (pfn, &e))
         {
           px_tmdb_array_int (gone, px_rows_int (del, i, "file"));

@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "common/px-spawn.h"
 #include "transfer/transfer.h"
+#include <string.h>
 
 /* validate-command's "veto" exit status (PhEDEx convention). */
 #define VALIDATE_VETO 86
@@ -183,18 +184,19 @@ transfer (Batch *b, Job *j)
     delete_hook (b, "pre", j->tmp_pfn);
 
   g_autoptr(GError) e = NULL;
-  const PxTransferBackend *be = px_transfer_backend_for_copy (j->from_pfn, j->tmp_pfn, &e);
-  if (!be)
-    {
-      job_fail (j, "config", "%s", e->message);
-      return;
-    }
   PxTransferRequest req = { j->from_pfn, j->tmp_pfn, j->bytes, j->attempt, cancelled, j->timeout, NULL, NULL };
   PxTransferResult res;
   px_transfer_result_init (&res);
   gint64 t0 = g_get_monotonic_time ();
-  gboolean ok = be->copy (&req, &res, &e);
+  const char *backend = NULL;
+  gboolean ok = px_transfer_copy (&req, &res, &backend, &e);
   double secs = (g_get_monotonic_time () - t0) / 1e6;
+  if (!ok && strcmp (backend, "none") == 0)
+    {
+      job_fail (j, "config", "%s", e->message); /* no backend for these PFNs: the catalogues are wrong */
+      px_transfer_result_clear (&res);
+      return;
+    }
   j->copied = TRUE;
   if (!ok && g_error_matches (e, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_CANCELLED))
     {
@@ -211,7 +213,7 @@ transfer (Batch *b, Job *j)
   if (!ok)
     {
       const char *kind = e->code == PX_TRANSFER_ERROR_PERMANENT ? "permanent" : "transient";
-      job_fail (j, "transfer", "%s backend (%s error after %.1f s): %s -> %s: %s%s%s", be->name, kind, secs,
+      job_fail (j, "transfer", "%s backend (%s error after %.1f s): %s -> %s: %s%s%s", backend, kind, secs,
                 j->from_pfn, j->to_pfn, e->message, res.log->len ? "; " : "", res.log->str);
       j->permanent = e->code == PX_TRANSFER_ERROR_PERMANENT;
       g_message ("task %" G_GINT64_FORMAT " (%s) failed: %s", j->id, j->lfn, e->message);
@@ -230,7 +232,7 @@ transfer (Batch *b, Job *j)
       j->seen_bytes = (gint64) res.bytes;
       if (res.have_checksum)
         j->seen_checksum = px_checksum_format (&res.checksum);
-      j->log = g_strdup_printf ("%s backend: %s in %.3f s", be->name, res.log->str, secs);
+      j->log = g_strdup_printf ("%s backend: %s in %.3f s", backend, res.log->str, secs);
       g_debug ("task %" G_GINT64_FORMAT " %s transferred (%s)", j->id, j->lfn, j->log);
     }
   px_transfer_result_clear (&res);
@@ -307,8 +309,7 @@ discard (Job *j)
   if (!j->copied || j->in_place || !j->tmp_pfn)
     return;
   g_autoptr(GError) e = NULL;
-  const PxTransferBackend *be = px_transfer_backend_for (j->tmp_pfn, &e);
-  if (be && be->remove (j->tmp_pfn, &e))
+  if (px_transfer_remove (j->tmp_pfn, &e))
     g_message ("task %" G_GINT64_FORMAT " (%s) was taken back from this agent; removed its copy '%s'", j->id,
                j->lfn, j->tmp_pfn);
   else
@@ -375,7 +376,7 @@ static gboolean
 download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
   gint64 node = a->node_id;
-  gint64 batch = px_agent_int (a, "download", "batch");
+  gint64 batch = a->set.download.batch;
   g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
   if (!lost)
     return FALSE;
@@ -385,7 +386,7 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     return TRUE;
 
   g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (a->agent_id),
-                                           PX_INT (batch), PX_INT (px_agent_int (a, "download", "link-concurrency")));
+                                           PX_INT (batch), PX_INT (a->set.download.link_concurrency));
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
@@ -399,8 +400,8 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       return TRUE;
     }
   *more = n == (guint) batch;
-  double base = (double) px_agent_int (a, "download", "timeout-base");
-  double min_rate = 1024.0 * (double) px_agent_int (a, "download", "timeout-min-rate");
+  double base = (double) a->set.download.timeout_base;
+  double min_rate = 1024.0 * (double) a->set.download.timeout_min_rate;
   Batch b = { .jobs = g_new0 (Job, n), .n = n, .validate = a->validate_command, .delete = a->delete_command };
   g_mutex_init (&b.lock);
   g_cond_init (&b.done);
@@ -440,7 +441,7 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
             if (b.jobs[i].id == id)
               b.jobs[i].started = TRUE;
         }
-      run_batch (a, &b, (guint) px_agent_int (a, "download", "concurrency"));
+      run_batch (a, &b, (guint) a->set.download.concurrency);
       ok = report (a, b.jobs, n, error);
     }
   for (guint i = 0; i < n; i++)

@@ -205,7 +205,7 @@ main (int argc, char **argv)
         g_ptr_array_add (names, argv[i]);
     }
   /* Check the config once here so a mistake is reported before anything starts. */
-  g_autoptr(PxConfig) cfg = px_config_load (config, px_site_config_keys, &error);
+  g_autoptr(PxConfig) cfg = px_config_load (config, px_site_config_tables, &error);
   if (!cfg)
     {
       fprintf (stderr, "phedex-agent: %s\n", error->message);

@@ -18,7 +18,7 @@ static gint64 pool_written_at;
 static void
 pool_catalog (PxAgent *a, double *wake_in)
 {
-  const char *path = px_config_string (a->cfg, "publish", "pool-catalog");
+  const char *path = a->set.publish.pool_catalog;
   if (!*path || !pool_dirty)
     return;
   double since = (g_get_monotonic_time () - pool_written_at) / (double) G_USEC_PER_SEC;
@@ -29,7 +29,7 @@ pool_catalog (PxAgent *a, double *wake_in)
     }
   g_autoptr(GError) e = NULL;
   guint written = 0, unmapped = 0;
-  const char *proto = px_config_string (a->cfg, "publish", "pool-catalog-protocol");
+  const char *proto = a->set.publish.pool_catalog_protocol;
   pool_written_at = g_get_monotonic_time ();
   if (!px_pool_export_node (a->db, a->node, proto, path, &written, &unmapped, &e))
     {
@@ -45,16 +45,16 @@ pool_catalog (PxAgent *a, double *wake_in)
  * renamed it and lost its report: that is done, not a failure.  Anything
  * else keeps the original error. */
 static gboolean
-already_published (const PxTransferBackend *be, const char *tmp, const char *final, guint64 bytes, const char *want,
+already_published (const char *tmp, const char *final, guint64 bytes, const char *want,
                    GError **error)
 {
   guint64 size = 0;
-  if (be->stat (tmp, &size, NULL) || !be->stat (final, &size, NULL) || size != bytes)
+  if (px_transfer_stat (tmp, &size, NULL) || !px_transfer_stat (final, &size, NULL) || size != bytes)
     return FALSE;
   PxChecksum sum;
   const char *how = "read-back";
   g_autoptr(GError) e = NULL;
-  if (!be->checksum (final, &sum, &how, &e))
+  if (!px_transfer_checksum (final, &sum, &how, &e))
     return FALSE;
   g_autofree char *got = px_checksum_format (&sum), *why = NULL;
   if (!px_checksum_matches (want, got, &why))
@@ -68,7 +68,7 @@ already_published (const PxTransferBackend *be, const char *tmp, const char *fin
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", &px_sql_publish_claim, "publish", more, error);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", &px_sql_publish_claim, a->set.publish.batch, more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
@@ -92,13 +92,12 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                        "batch abandoned");
           return FALSE;
         }
-      const PxTransferBackend *be = tmp && final ? px_transfer_backend_for (final, &e) : NULL;
       px_tmdb_array_int (ids, px_rows_int (claim, i, "id"));
       /* tmp = final: the site's validate-command found the file already in
        * place; already_published: an earlier attempt renamed it and its report was lost. */
-      if (be && (strcmp (tmp, final) == 0 || be->rename (tmp, final, &e)
-                 || already_published (be, tmp, final, (guint64) px_rows_int (claim, i, "bytes"),
-                                       px_rows_text (claim, i, "checksum"), &e)))
+      if (tmp && final && (strcmp (tmp, final) == 0 || px_transfer_rename (tmp, final, &e)
+                           || already_published (tmp, final, (guint64) px_rows_int (claim, i, "bytes"),
+                                                 px_rows_text (claim, i, "checksum"), &e)))
         {
           px_tmdb_array_text (st, "done");
           px_tmdb_array_text (lg, NULL);

@@ -37,17 +37,17 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   g_autoptr(PxRows) ex = lk ? px_tmdb_query (a->db, px_sql_router_expand, error, PX_INT (node)) : NULL;
   g_autoptr(PxRows) rc = ex ? px_tmdb_query (a->db, px_sql_router_recheck, error, PX_INT (node)) : NULL;
   g_autoptr(PxRows) re = rc ? px_tmdb_query (a->db, px_sql_router_retry, error, PX_INT (node),
-                                             PX_INT (px_agent_int (a, "router", "retry-delay")),
-                                             PX_INT (px_agent_int (a, "router", "retry-delay-max")),
-                                             PX_INT (px_agent_int (a, "router", "max-attempts")),
-                                             PX_INT (px_agent_int (a, "router", "task-expire")))
+                                             PX_INT (a->set.router.retry_delay),
+                                             PX_INT (a->set.router.retry_delay_max),
+                                             PX_INT (a->set.router.max_attempts),
+                                             PX_INT (a->set.router.task_expire))
                             : NULL;
   g_autoptr(PxRows) du = re ? px_tmdb_query (a->db, px_sql_router_dups, error, PX_INT (node)) : NULL;
   g_autoptr(PxRows) rt = du ? px_tmdb_query (a->db, px_sql_router_route, error, PX_INT (node), PX_ARRAY (ra.nodes),
                                              PX_ARRAY (ra.costs), PX_ARRAY (ra.next), PX_ARRAY (ra.paths),
-                                             PX_INT (px_agent_int (a, "router", "batch")),
-                                             PX_INT (px_agent_int (a, "router", "window-mb") * 1048576),
-                                             PX_INT (px_agent_int (a, "router", "no-path-recheck")))
+                                             PX_INT (a->set.router.batch),
+                                             PX_INT (a->set.router.window_mb * 1048576),
+                                             PX_INT (a->set.router.no_path_recheck))
                             : NULL;
   px_route_arrays_clear (&ra);
   g_autoptr(PxRows) sb = rt ? px_tmdb_query (a->db, px_sql_router_subscriptions, error, PX_INT (node)) : NULL;
@@ -77,7 +77,7 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                completed, moved, px_rows_int (sb, 0, "move_deletions"), transit);
   /* A full batch in some priority, and room left in the windows: go on. */
   *more = queued + here > 0 && pending - windowed == queued + here
-          && pending >= (guint) px_agent_int (a, "router", "batch");
+          && pending >= (guint) a->set.router.batch;
   if (!px_rows_is_null (nt, 0, "seconds"))
     *wake_in = MIN (*wake_in, MAX (0.05, px_rows_double (nt, 0, "seconds")));
   return TRUE;

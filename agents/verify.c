@@ -14,9 +14,8 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
        gboolean at_rest, const char **state, const char **reason, char **log)
 {
   g_autoptr(GError) e = NULL;
-  const PxTransferBackend *be = tmp ? px_transfer_backend_for (tmp, &e) : NULL;
   guint64 size = 0;
-  if (!be || !be->stat (tmp, &size, &e))
+  if (!tmp || !px_transfer_stat (tmp, &size, &e))
     {
       *state = "failed", *reason = "missing";
       *log = g_strdup_printf ("verify: the copy is not there: %s", e ? e->message : "no temporary PFN recorded");
@@ -28,12 +27,12 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
       *log = g_strdup_printf ("verify: size mismatch for '%s': expected %" G_GUINT64_FORMAT " bytes, found %"
                               G_GUINT64_FORMAT, tmp, bytes, size);
       if (!at_rest)
-        be->remove (tmp, NULL);
+        px_transfer_remove (tmp, NULL);
       return;
     }
   g_autofree char *got = NULL;
   const char *how;
-  if (seen_ck && !at_rest && !px_config_bool (a->cfg, "verify", "read-back"))
+  if (seen_ck && !at_rest && !a->set.verify.read_back)
     {
       got = g_strdup (seen_ck);
       how = "checksummed while streaming";
@@ -42,7 +41,7 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
     {
       PxChecksum sum;
       const char *src = "read-back";
-      if (!be->checksum (tmp, &sum, &src, &e))
+      if (!px_transfer_checksum (tmp, &sum, &src, &e))
         {
           *state = "failed", *reason = "checksum";
           *log = g_strdup_printf ("verify: cannot read back '%s': %s", tmp, e->message);
@@ -57,7 +56,7 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
       *state = "failed", *reason = "checksum";
       *log = g_strdup_printf ("verify: %s for '%s' (%s)%s", why, tmp, how, at_rest ? "" : "; bad copy removed");
       if (!at_rest)
-        be->remove (tmp, NULL);
+        px_transfer_remove (tmp, NULL);
       return;
     }
   *state = "verified";
@@ -71,17 +70,15 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
 static gboolean
 at_rest (PxAgent *a, GError **error)
 {
-  gint64 sample = px_agent_int (a, "verify", "at-rest-sample");
+  gint64 sample = a->set.verify.at_rest_sample;
   if (sample == 0 || px_agent_stopping ())
     return TRUE;
   g_autoptr(PxRows) due = px_tmdb_query (a->db, px_sql_verify_at_rest_claim, error, PX_INT (a->node_id),
-                                         PX_INT (px_agent_int (a, "verify", "at-rest-age")), PX_INT (sample));
+                                         PX_INT (a->set.verify.at_rest_age), PX_INT (sample));
   if (!due || px_rows_count (due) == 0)
     return due != NULL;
-  const char *proto = NULL;
-  for (char **p = px_config_list (a->cfg, "site", "protocols"); *p && !proto; p++)
-    if (px_tfc_has_protocol (a->tfc, PX_TFC_LFN_TO_PFN, *p))
-      proto = *p;
+  g_autoptr(GError) no_proto = NULL;
+  const char *proto = px_agent_pick_protocol (a, NULL, &no_proto);
   g_autoptr(PxTmdbArray) files = px_tmdb_array_new (), good = px_tmdb_array_new (), logs = px_tmdb_array_new ();
   guint bad = 0;
   for (guint i = 0; i < px_rows_count (due); i++)
@@ -95,7 +92,7 @@ at_rest (PxAgent *a, GError **error)
       if (!pfn)
         {
           g_message ("at rest: cannot map '%s' to a PFN (%s); not checked", lfn,
-                     e ? e->message : "no protocol of site.protocols in storage.xml");
+                     e ? e->message : no_proto->message);
           continue;
         }
       const char *state = NULL, *reason = NULL;
@@ -125,7 +122,7 @@ at_rest (PxAgent *a, GError **error)
 static gboolean
 verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", &px_sql_verify_claim, "verify", more, error);
+  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", &px_sql_verify_claim, a->set.verify.batch, more, error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);

@@ -101,30 +101,30 @@ gboolean
 px_pool_export_node (PxTmdb *db, const char *node, const char *protocol, const char *path, guint *written,
                      guint *unmapped, GError **error)
 {
-  g_autoptr(PxRows) n = px_tmdb_run (db, "catalog_node", error, node);
+  g_autoptr(PxRows) n = px_tmdb_query (db, px_sql_catalog_node, error, PX_TEXT (node));
   if (!n)
     return FALSE;
   if (px_rows_count (n) == 0)
     {
-      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "unknown node '%s' (see 'phedex node list')", node);
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED, "unknown node '%s' (see 'phedex nodes')", node);
       return FALSE;
     }
-  if (!px_rows_get (n, 0, 1))
+  if (px_rows_is_null (n, 0, "tfc"))
     {
       g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED,
                    "node '%s' has no storage.xml in the TMDB yet (its agents upload it when they start)", node);
       return FALSE;
     }
-  const char *text = px_rows_get (n, 0, 1);
+  const char *text = px_rows_text (n, 0, "tfc");
   g_autofree char *what = g_strdup_printf ("storage.xml of %s (from the TMDB)", node);
   g_autoptr(PxTfc) tfc = px_tfc_load_data (text, strlen (text), what, error);
-  g_autoptr(PxRows) r = tfc ? px_tmdb_run (db, "catalog_lfns", error, px_rows_get (n, 0, 0)) : NULL;
+  g_autoptr(PxRows) r = tfc ? px_tmdb_query (db, px_sql_catalog_lfns, error, PX_INT (px_rows_int (n, 0, "id"))) : NULL;
   if (!r)
     return FALSE;
   guint count = px_rows_count (r);
   g_autofree const char **lfns = g_new (const char *, count + 1);
   for (guint i = 0; i < count; i++)
-    lfns[i] = px_rows_get (r, i, 0);
+    lfns[i] = px_rows_text (r, i, "lfn");
   lfns[count] = NULL;
   return px_pool_write (path, lfns, tfc, protocol, node, written, unmapped, error);
 }

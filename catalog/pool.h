@@ -17,6 +17,36 @@ char *px_pool_guid (const char *lfn);
 gboolean px_pool_write (const char *path, const char *const *lfns, const PxTfc *tfc, const char *protocol,
                         const char *node, guint *written, guint *unmapped, GError **error);
 
+/* ---- reading (catalog/pool-read.c) ---- */
+#define PX_POOL_ERROR (px_pool_error_quark ())
+GQuark px_pool_error_quark (void);
+typedef enum
+{
+  PX_POOL_ERROR_PARSE,   /* not well-formed XML, or unreadable */
+  PX_POOL_ERROR_INVALID, /* well-formed, but not a POOL catalogue */
+} PxPoolErrorCode;
+
+/* One <File>: its ID and the names of its <pfn>s and <lfn>s, in order
+ * (either may be empty: CMSSW writes <logical/>). */
+typedef struct
+{
+  char *guid;
+  char **pfns; /* NULL-terminated */
+  char **lfns; /* NULL-terminated */
+} PxPoolFile;
+
+void px_pool_file_free (PxPoolFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxPoolFile, px_pool_file_free)
+
+/* Read SIZE bytes of DATA as a POOL XML file catalogue: a GPtrArray of
+ * PxPoolFile in input order (freeing it frees them).  NAME stands for the
+ * file in messages ("cat.xml:7: <pfn> needs a name attribute").  <META> and
+ * <metadata> are allowed and skipped; any other element, a File without an
+ * ID or an ID given twice is an error. */
+GPtrArray *px_pool_parse (const char *data, gsize size, const char *name, GError **error);
+/* The same from PATH. */
+GPtrArray *px_pool_parse_file (const char *path, GError **error);
+
 typedef struct _PxTmdb PxTmdb;
 /* Export NODE's good replicas with the storage.xml its agents uploaded. */
 gboolean px_pool_export_node (PxTmdb *db, const char *node, const char *protocol, const char *path, guint *written,

@@ -16,7 +16,6 @@ struct _PxTable
   const PxTableColumn *columns;
   guint n_columns;
   GPtrArray *rows; /* of Cell[n_columns] */
-  guint next;      /* the next cell of the last row */
 };
 
 static void
@@ -54,36 +53,62 @@ px_table_free (PxTable *table)
 }
 
 void
-px_table_row (PxTable *table)
+px_table_add_row (PxTable *table, const PxRows *rows, guint i)
 {
-  g_ptr_array_add (table->rows, g_new0 (Cell, table->n_columns));
-  table->next = 0;
-}
-
-void
-px_table_add_human (PxTable *table, const char *value, const char *human)
-{
-  g_return_if_fail (table->rows->len > 0 && table->next < table->n_columns);
-  Cell *row = g_ptr_array_index (table->rows, table->rows->len - 1);
-  row[table->next].value = g_strdup (value);
-  row[table->next].human = g_strdup (human);
-  table->next++;
-}
-
-void
-px_table_add (PxTable *table, const char *value)
-{
-  px_table_add_human (table, value, NULL);
+  Cell *row = g_new0 (Cell, table->n_columns);
+  for (guint c = 0; c < table->n_columns; c++)
+    {
+      const PxTableColumn *col = &table->columns[c];
+      row[c].value = g_strdup (px_rows_text (rows, i, col->sql ? col->sql : col->key));
+    }
+  g_ptr_array_add (table->rows, row);
 }
 
 void
 px_table_add_rows (PxTable *table, const PxRows *rows)
 {
-  for (guint r = 0; r < px_rows_count (rows); r++)
+  for (guint i = 0; i < px_rows_count (rows); i++)
+    px_table_add_row (table, rows, i);
+}
+
+void
+px_table_row (PxTable *table)
+{
+  g_ptr_array_add (table->rows, g_new0 (Cell, table->n_columns));
+}
+
+/* The last row's cell under KEY. */
+static Cell *
+cell (PxTable *table, const char *key)
+{
+  g_return_val_if_fail (table->rows->len > 0, NULL);
+  Cell *row = g_ptr_array_index (table->rows, table->rows->len - 1);
+  for (guint c = 0; c < table->n_columns; c++)
+    if (strcmp (table->columns[c].key, key) == 0)
+      return &row[c];
+  g_critical ("the table has no column '%s'", key);
+  return NULL;
+}
+
+void
+px_table_set (PxTable *table, const char *key, const char *value)
+{
+  Cell *c = cell (table, key);
+  if (c)
     {
-      px_table_row (table);
-      for (guint c = 0; c < table->n_columns; c++)
-        px_table_add (table, px_rows_get (rows, r, c));
+      g_free (c->value);
+      c->value = g_strdup (value);
+    }
+}
+
+void
+px_table_set_human (PxTable *table, const char *key, const char *human)
+{
+  Cell *c = cell (table, key);
+  if (c)
+    {
+      g_free (c->human);
+      c->human = g_strdup (human);
     }
 }
 

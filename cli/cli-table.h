@@ -6,8 +6,11 @@
  *     { "node", "NODE", PX_TABLE_TEXT }, { "bytes", "BYTES", PX_TABLE_BYTES }, { NULL }
  *   };
  *   g_autoptr(PxTable) t = px_table_new (cols);
- *   px_table_add_rows (t, rows);          // SQL column i fills table column i
+ *   px_table_add_rows (t, rows);          // each column from the SQL column of its name
  *   px_table_print (t, json);
+ *
+ * A column reads the SQL column its sql names ({ "storage_xml", "STORAGE.XML",
+ * PX_TABLE_BOOL, .sql = "has_tfc" }), else the one named as its key.
  *
  * Cells hold the value as SQL gives it (text; NULL = none) and the column's
  * type says how each form shows it. */
@@ -43,6 +46,7 @@ typedef struct
   const char *header; /* text header (may be NULL for JSON_ONLY and BELOW columns) */
   PxTableType type;
   PxTableFlags flags;
+  const char *sql;    /* the result column it shows (NULL: the one named KEY) */
 } PxTableColumn;
 
 typedef struct _PxTable PxTable;
@@ -52,14 +56,17 @@ PxTable *px_table_new (const PxTableColumn *columns);
 void px_table_free (PxTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTable, px_table_free)
 
-/* Start a row, then give its cells in column order (missing ones are NULL). */
-void px_table_row (PxTable *table);
-/* VALUE as SQL prints it (NULL: none, "-" in text, null in JSON). */
-void px_table_add (PxTable *table, const char *value);
-/* As px_table_add, but the text table shows HUMAN (if not NULL) instead. */
-void px_table_add_human (PxTable *table, const char *value, const char *human);
-/* One row per row of ROWS, SQL column i into table column i. */
+/* A row from row I of ROWS: each cell the value of its column's SQL column
+ * as SQL prints it (NULL: none, "-" in text, null in JSON). */
+void px_table_add_row (PxTable *table, const PxRows *rows, guint i);
+/* One row per row of ROWS. */
 void px_table_add_rows (PxTable *table, const PxRows *rows);
+/* A row of cells to fill with px_table_set (for rows not from SQL). */
+void px_table_row (PxTable *table);
+/* The last row's cell under KEY holds VALUE (NULL: none). */
+void px_table_set (PxTable *table, const char *key, const char *value);
+/* The text table shows HUMAN instead of the last row's cell under KEY. */
+void px_table_set_human (PxTable *table, const char *key, const char *human);
 guint px_table_count (const PxTable *table);
 
 /* Aligned text: a header line, then one line per row (no trailing blanks). */

@@ -1,57 +1,118 @@
-/* cli.h — the `phedex` command table and helpers shared by subcommands. */
+/* cli.h — the `phedex` command table, the context the dispatcher hands each
+ * command, and helpers shared by subcommands.
+ *
+ * A command is { name, fn, flags, summary } (git's commands[] with
+ * RUN_SETUP, ostree's builtin flags).  Its fn parses its options with
+ * px_cli_parse, which adds --db for PX_CLI_DB commands and then does the
+ * setup the flags ask for, once for every command: connect, check the
+ * schema, resolve --node and --from.  A command returns FALSE with an error
+ * set; the dispatcher (cli/phedex.c) prints "phedex CMD: message" and picks
+ * the exit status from the error (px_cli_exit_status). */
 #pragma once
 
 #include "common/px-common.h"
+#include "tmdb/tmdb.h"
+
+#define PX_CLI_ERROR (px_cli_error_quark ())
+GQuark px_cli_error_quark (void);
+typedef enum
+{
+  PX_CLI_ERROR_FAILED,    /* exit 1 */
+  PX_CLI_ERROR_USAGE,     /* exit 2: the command line is wrong */
+  PX_CLI_ERROR_TRANSIENT, /* exit 3: worth retrying (phedex transfer) */
+} PxCliError;
+#define PX_CLI_EXIT_TRANSIENT 3
+
+typedef enum
+{
+  PX_CLI_NO_SETUP = 0,
+  PX_CLI_DB = 1 << 0,         /* --db: connect (--db, else $PHEDEX_DB, else PG* env), check the schema is current */
+  PX_CLI_ANY_SCHEMA = 1 << 1, /* with PX_CLI_DB: any schema version, or none (phedex db) */
+  PX_CLI_NODE = 1 << 2,       /* with PX_CLI_DB: --node and --from, when given, name nodes that exist */
+  PX_CLI_DEFER = 1 << 3,      /* the command calls px_cli_setup itself when its arguments need it (catalog
+                               * export does, catalog list does not) */
+} PxCliFlags;
+
+typedef struct _PxCli PxCli;
 
 typedef struct
 {
   const char *name;
-  int (*fn) (int argc, char **argv);
+  gboolean (*fn) (PxCli *cli, int argc, char **argv, GError **error);
+  PxCliFlags flags;
   const char *summary;
 } PxCommand;
 
-/* Parse ARGV with ENTRIES for subcommand NAME ("phedex NAME"): -h prints the
- * help and exits 0; a usage error prints it with a hint and returns FALSE
- * (the caller exits PX_EXIT_USAGE).  PARAMS and SUMMARY go into the help. */
-gboolean px_cli_parse (const char *name, const char *params, const char *summary, GOptionEntry *entries,
-                       int *argc, char ***argv);
+/* What the dispatcher gives a command; filled by px_cli_parse. */
+struct _PxCli
+{
+  const PxCommand *command;
+  char *conninfo;   /* --db */
+  PxTmdb *db;       /* connected (PX_CLI_DB) */
+  char *node;       /* --node (PX_CLI_NODE_ENTRY): a node that exists, or NULL */
+  gint64 node_id;   /* its id */
+  char *from;       /* --from (PX_CLI_FROM_ENTRY): a node that exists, or NULL */
+  gboolean json;    /* --json (PX_CLI_JSON_ENTRY) */
+};
 
-/* Print "phedex NAME: message" to stderr. */
-void px_cli_error (const char *name, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Option entries bound to the context; HELP says what the option means to
+ * this command. */
+#define PX_CLI_NODE_ENTRY(cli, help) { "node", 'n', 0, G_OPTION_ARG_STRING, &(cli)->node, (help), "NODE" }
+#define PX_CLI_FROM_ENTRY(cli, help) { "from", 'f', 0, G_OPTION_ARG_STRING, &(cli)->from, (help), "NODE" }
+#define PX_CLI_JSON_ENTRY(cli, help) { "json", 0, 0, G_OPTION_ARG_NONE, &(cli)->json, (help), NULL }
 
-int px_cmd_lfn2pfn (int argc, char **argv);
-int px_cmd_pfn2lfn (int argc, char **argv);
+/* Parse ARGV with ENTRIES ("phedex NAME PARAMS"; SUMMARY goes into the help;
+ * -h prints it and exits 0), then do the setup the command's flags ask for.
+ * A bad command line is a PX_CLI_ERROR_USAGE error. */
+gboolean px_cli_parse (PxCli *cli, const char *params, const char *summary, GOptionEntry *entries, int *argc,
+                       char ***argv, GError **error);
 
-#include "tmdb/tmdb.h"
+/* The setup the command's flags ask for (px_cli_parse does it unless
+ * PX_CLI_DEFER). */
+gboolean px_cli_setup (PxCli *cli, GError **error);
 
-/* The --db option every database command takes. */
-#define PX_CLI_DB_ENTRY(var) \
-  { "db", 0, 0, G_OPTION_ARG_STRING, &(var), "TMDB connection (libpq conninfo; default $PHEDEX_DB, else PG* environment)", "CONNINFO" }
-/* Connect (--db, else $PHEDEX_DB, else libpq's environment) and, unless
- * ANY_SCHEMA, check the schema is current.  NULL after printing the error. */
-PxTmdb *px_cli_connect (const char *name, const char *db, gboolean any_schema);
+/* NAME is a node (its id in *ID if not NULL); else "unknown node 'NAME'
+ * (see 'phedex nodes')".  The dispatcher checks --node and --from with it. */
+gboolean px_cli_resolve_node (PxCli *cli, const char *name, gint64 *id, GError **error);
+
+/* Set a PX_CLI_ERROR_USAGE error followed by "Try 'phedex NAME -h' for
+ * usage."; returns FALSE. */
+gboolean px_cli_usage (const PxCli *cli, GError **error, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+/* Set a PX_CLI_ERROR_FAILED error; returns FALSE. */
+gboolean px_cli_fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* The exit status for ERROR (NULL: 0). */
+int px_cli_exit_status (const GError *error);
+/* Print "phedex NAME: message" to stderr: a warning, or one of several
+ * failures the command sums up in its error. */
+void px_cli_warn (const PxCli *cli, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
 /* "1.2 GB" */
 char *px_cli_bytes (gint64 bytes);
-/* TRUE if NODE is NULL or a node; else print "unknown node 'NODE'" for CMD (cli/cmd-nodes.c). */
-gboolean px_cli_known_node (const char *cmd, PxTmdb *tmdb, const char *node);
 
-int px_cmd_db (int argc, char **argv);
-int px_cmd_node (int argc, char **argv);
-int px_cmd_link (int argc, char **argv);
-int px_cmd_inject (int argc, char **argv);
-int px_cmd_subscribe (int argc, char **argv);
-int px_cmd_unsubscribe (int argc, char **argv);
-int px_cmd_suspend (int argc, char **argv);
-int px_cmd_resume (int argc, char **argv);
-int px_cmd_delete (int argc, char **argv);
-int px_cmd_why (int argc, char **argv);
-int px_cmd_replicas (int argc, char **argv);
-int px_cmd_nodes (int argc, char **argv);
-int px_cmd_links (int argc, char **argv);
-int px_cmd_queue (int argc, char **argv);
-int px_cmd_errors (int argc, char **argv);
-int px_cmd_status (int argc, char **argv);
-int px_cmd_demo (int argc, char **argv);
-int px_cmd_checksum (int argc, char **argv);
-int px_cmd_transfer (int argc, char **argv);
-int px_cmd_catalog (int argc, char **argv);
+gboolean px_cmd_lfn2pfn (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_pfn2lfn (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_db (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_node (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_link (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_inject (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_subscribe (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_unsubscribe (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_suspend (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_resume (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_delete (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_why (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_replicas (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_nodes (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_links (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_queue (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_errors (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_status (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_demo (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_checksum (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_transfer (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_catalog (PxCli *cli, int argc, char **argv, GError **error);
+
+/* The lists behind `phedex nodes` / `node list` and `phedex links` / `link
+ * list` (cli/cmd-nodes.c, cli/cmd-links.c). */
+gboolean px_cli_print_nodes (PxCli *cli, GError **error);
+gboolean px_cli_print_links (PxCli *cli, GError **error);

@@ -1,69 +1,57 @@
 /* phedex db init|upgrade|status */
-#include "cli.h"
+#include "cli-json.h"
 #include <string.h>
 
-int
-px_cmd_db (int argc, char **argv)
+gboolean
+px_cmd_db (PxCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *db = NULL;
-  gboolean json = FALSE;
-  GOptionEntry entries[] = { PX_CLI_DB_ENTRY (db), { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL }, { NULL } };
-  if (!px_cli_parse ("db", "init|upgrade|status",
-                     "Create (init), migrate (upgrade) or describe (status) the TMDB schema.", entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+  GOptionEntry entries[] = { PX_CLI_JSON_ENTRY (cli, "JSON output"), { NULL } };
+  if (!px_cli_parse (cli, "init|upgrade|status",
+                     "Create (init), migrate (upgrade) or describe (status) the TMDB schema.", entries, &argc, &argv,
+                     error))
+    return FALSE;
   if (argc != 2 || (strcmp (argv[1], "init") && strcmp (argv[1], "upgrade") && strcmp (argv[1], "status")))
-    {
-      px_cli_error ("db", "say init, upgrade or status\nTry 'phedex db -h' for usage.");
-      return PX_EXIT_USAGE;
-    }
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("db", db, TRUE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  g_autoptr(GError) error = NULL;
+    return px_cli_usage (cli, error, "say init, upgrade or status");
   if (strcmp (argv[1], "status") != 0)
     {
       int from = 0, to = 0;
-      if (!px_tmdb_migrate (tmdb, strcmp (argv[1], "upgrade") == 0, &from, &to, &error))
-        {
-          px_cli_error ("db", "%s", error->message);
-          return PX_EXIT_FAILURE;
-        }
+      if (!px_tmdb_migrate (cli->db, strcmp (argv[1], "upgrade") == 0, &from, &to, error))
+        return FALSE;
       if (from == to)
         printf ("schema is at version %d, the latest; nothing to do\n", to);
       else
         printf ("schema migrated from version %d to %d\n", from, to);
-      return PX_EXIT_OK;
+      return TRUE;
     }
   int v = 0;
-  if (!px_tmdb_schema_version (tmdb, &v, &error))
+  if (!px_tmdb_schema_version (cli->db, &v, error))
+    return FALSE;
+  int latest = px_tmdb_schema_latest ();
+  /* The counts when the schema is the one this phedex knows. */
+  g_autoptr(PxRows) rows = NULL;
+  if (v == latest && !(rows = px_tmdb_query0 (cli->db, px_sql_status_counts, error)))
+    return FALSE;
+  g_auto(GStrv) names = g_strsplit (px_sql_status_counts.columns, ",", -1);
+  if (cli->json)
     {
-      px_cli_error ("db", "%s", error->message);
-      return PX_EXIT_FAILURE;
+      g_auto(PxJson) j;
+      px_json_init (&j, PX_JSON_SPACED);
+      px_json_begin_object (&j, NULL);
+      px_json_int (&j, "version", v);
+      px_json_int (&j, "latest", latest);
+      for (guint i = 0; rows && names[i]; i++)
+        px_json_int (&j, names[i], px_rows_int (rows, 0, names[i]));
+      px_json_end (&j);
+      px_json_print (&j);
+      return TRUE;
     }
   if (v == 0)
     {
-      if (json)
-        printf ("{\"version\": 0, \"latest\": %d}\n", px_tmdb_schema_latest ());
-      else
-        printf ("no phedex schema (this phedex creates version %d with 'phedex db init')\n", px_tmdb_schema_latest ());
-      return PX_EXIT_OK;
+      printf ("no phedex schema (this phedex creates version %d with 'phedex db init')\n", latest);
+      return TRUE;
     }
-  static const char *names[] = { "nodes", "links", "datasets", "blocks", "files", "replicas", "subscriptions",
-                                 "requests", "open_tasks", "errors" };
-  g_autoptr(PxRows) rows = NULL;
-  if (v == px_tmdb_schema_latest ())
-    rows = px_tmdb_exec (tmdb, "status_counts", 0, NULL, &error);
-  if (json)
-    {
-      printf ("{\"version\": %d, \"latest\": %d", v, px_tmdb_schema_latest ());
-      for (guint i = 0; rows && i < G_N_ELEMENTS (names); i++)
-        printf (", \"%s\": %s", names[i], px_rows_get (rows, 0, i));
-      printf ("}\n");
-      return PX_EXIT_OK;
-    }
-  printf ("schema version %d (latest %d)%s\n", v, px_tmdb_schema_latest (),
-          v < px_tmdb_schema_latest () ? ": run 'phedex db upgrade'" : "");
-  for (guint i = 0; rows && i < G_N_ELEMENTS (names); i++)
-    printf ("  %-14s %s\n", names[i], px_rows_get (rows, 0, i));
-  return PX_EXIT_OK;
+  printf ("schema version %d (latest %d)%s\n", v, latest, v < latest ? ": run 'phedex db upgrade'" : "");
+  for (guint i = 0; rows && names[i]; i++)
+    printf ("  %-14s %s\n", names[i], px_rows_text (rows, 0, names[i]));
+  return TRUE;
 }

@@ -3,78 +3,74 @@
  * Refused, with nothing changed, where it would remove the last good copy
  * of any file, unless --force.  The node's subscription to the same data
  * is dropped too (else the router would fetch it back). */
-#include "cli.h"
+#include "cli-json.h"
 
-int
-px_cmd_delete (int argc, char **argv)
+gboolean
+px_cmd_delete (PxCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *db = NULL, *node = NULL, *dataset = NULL, *block = NULL;
-  gboolean force = FALSE, json = FALSE;
+  g_autofree char *dataset = NULL, *block = NULL;
+  gboolean force = FALSE;
   GOptionEntry entries[] = {
-    PX_CLI_DB_ENTRY (db),
-    { "node", 'n', 0, G_OPTION_ARG_STRING, &node, "the node to delete at (required)", "NODE" },
+    PX_CLI_NODE_ENTRY (cli, "the node to delete at (required)"),
     { "dataset", 'D', 0, G_OPTION_ARG_STRING, &dataset, "every file of a dataset", "NAME" },
     { "block", 'B', 0, G_OPTION_ARG_STRING, &block, "every file of a block", "NAME" },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, "delete even files that have no other good copy", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL },
+    PX_CLI_JSON_ENTRY (cli, "JSON output"),
     { NULL }
   };
-  if (!px_cli_parse ("delete", "", "Delete the replicas of a dataset or block at a node.  The node's delete agent "
+  if (!px_cli_parse (cli, "", "Delete the replicas of a dataset or block at a node.  The node's delete agent "
                      "removes the files; a file whose only good copy is there is kept unless --force.",
-                     entries, &argc, &argv))
-    return PX_EXIT_USAGE;
-  if (!node || !dataset == !block || argc != 1)
-    {
-      px_cli_error ("delete", "name --node and exactly one of --dataset or --block\nTry 'phedex delete -h' for usage.");
-      return PX_EXIT_USAGE;
-    }
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("delete", db, FALSE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  g_autoptr(GError) e = NULL;
-  g_autoptr(PxRows) n = px_tmdb_run (tmdb, "node_id", &e, node);
-  if (!n)
-    return px_cli_error ("delete", "%s", e->message), PX_EXIT_FAILURE;
-  if (px_rows_count (n) == 0)
-    return px_cli_error ("delete", "unknown node '%s' (see 'phedex nodes')", node), PX_EXIT_FAILURE;
-  const char *ds = dataset ? dataset : "", *bl = block ? block : "";
-  if (!px_tmdb_begin (tmdb, &e))
-    return px_cli_error ("delete", "%s", e->message), PX_EXIT_FAILURE;
-  g_autoptr(PxRows) c = px_tmdb_run (tmdb, "delete_check", &e, node, ds, bl);
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (!cli->node || !dataset == !block || argc != 1)
+    return px_cli_usage (cli, error, "name --node and exactly one of --dataset or --block");
+  const char *node = cli->node;
+  PxTmdbParam ds = PX_TEXT (dataset ? dataset : ""), bl = PX_TEXT (block ? block : "");
+  if (!px_tmdb_begin (cli->db, error))
+    return FALSE;
+  g_autoptr(PxRows) c = px_tmdb_query (cli->db, px_sql_delete_check, error, PX_TEXT (node), ds, bl);
   if (!c)
-    return px_cli_error ("delete", "%s", e->message), PX_EXIT_FAILURE;
-  gint64 total = px_rows_get_int (c, 0, 0), last = px_rows_get_int (c, 0, 1);
+    return FALSE;
+  gint64 total = px_rows_int (c, 0, "replicas"), last = px_rows_int (c, 0, "last_copies");
+  const char *covering = px_rows_text (c, 0, "covering_dataset");
   if (total == 0)
     {
-      px_tmdb_rollback (tmdb);
-      px_cli_error ("delete", "%s has no replicas of %s", node, dataset ? dataset : block);
-      return PX_EXIT_FAILURE;
+      px_tmdb_rollback (cli->db);
+      return px_cli_fail (error, "%s has no replicas of %s", node, dataset ? dataset : block);
     }
-  if (px_rows_get (c, 0, 3))
+  if (covering)
     {
-      px_tmdb_rollback (tmdb);
-      px_cli_error ("delete", "%s is subscribed to dataset %s, which contains %s: unsubscribe or delete the dataset "
-                    "(else the router fetches the block back)", node, px_rows_get (c, 0, 3), block);
-      return PX_EXIT_FAILURE;
+      px_tmdb_rollback (cli->db);
+      return px_cli_fail (error, "%s is subscribed to dataset %s, which contains %s: unsubscribe or delete the "
+                          "dataset (else the router fetches the block back)", node, covering, block);
     }
   if (last > 0 && !force)
     {
-      px_tmdb_rollback (tmdb);
-      px_cli_error ("delete", "refused: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " files have no other good copy "
-                    "than at %s (e.g. %s); nothing was changed.  Subscribe them elsewhere first, or use --force to "
-                    "lose them.", last, total, node, px_rows_get (c, 0, 2));
-      return PX_EXIT_FAILURE;
+      px_tmdb_rollback (cli->db);
+      return px_cli_fail (error, "refused: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " files have no other good "
+                          "copy than at %s (e.g. %s); nothing was changed.  Subscribe them elsewhere first, or use "
+                          "--force to lose them.", last, total, node, px_rows_text (c, 0, "example"));
     }
-  g_autoptr(PxRows) d = px_tmdb_run (tmdb, "delete_request", &e, node, ds, bl, force ? "t" : "f");
-  if (!d || !px_tmdb_commit (tmdb, &e))
-    return px_cli_error ("delete", "%s", e->message), PX_EXIT_FAILURE;
-  if (json)
-    printf ("{\"node\":\"%s\",\"deletions\":%s,\"last_copies\":%" G_GINT64_FORMAT ",\"subscriptions_dropped\":%s,"
-            "\"requests_dropped\":%s}\n", node, px_rows_get (d, 0, 0), last, px_rows_get (d, 0, 1),
-            px_rows_get (d, 0, 2));
+  g_autoptr(PxRows) d = px_tmdb_query (cli->db, px_sql_delete_request, error, PX_TEXT (node), ds, bl, PX_BOOL (force));
+  if (!d || !px_tmdb_commit (cli->db, error))
+    return FALSE;
+  if (cli->json)
+    {
+      g_auto(PxJson) j;
+      px_json_init (&j, PX_JSON_SPACED);
+      px_json_begin_object (&j, NULL);
+      px_json_string (&j, "node", node);
+      px_json_int (&j, "deletions", px_rows_int (d, 0, "deletions"));
+      px_json_int (&j, "last_copies", last);
+      px_json_int (&j, "subscriptions_dropped", px_rows_int (d, 0, "subscriptions"));
+      px_json_int (&j, "requests_dropped", px_rows_int (d, 0, "requests"));
+      px_json_end (&j);
+      px_json_print (&j);
+    }
   else
-    printf ("queued %s deletions at %s%s%s; the node's delete agent removes the files\n", px_rows_get (d, 0, 0), node,
-            px_rows_get_int (d, 0, 1) ? " (its subscription was dropped)" : "",
+    printf ("queued %s deletions at %s%s%s; the node's delete agent removes the files\n",
+            px_rows_text (d, 0, "deletions"), node,
+            px_rows_int (d, 0, "subscriptions") ? " (its subscription was dropped)" : "",
             last ? " (forced: some were the last copies)" : "");
-  return PX_EXIT_OK;
+  return TRUE;
 }

@@ -7,16 +7,13 @@
 #include <unistd.h>
 #include <errno.h>
 
-int
-px_cmd_demo (int argc, char **argv)
+gboolean
+px_cmd_demo (PxCli *cli, int argc, char **argv, GError **error)
 {
   const char *dir = g_getenv ("PHEDEX_DATADIR");
   g_autofree char *script = g_build_filename (dir ? dir : PX_SRCDIR "/etc", "phedex-demo", NULL);
   if (!g_file_test (script, G_FILE_TEST_IS_REGULAR))
-    {
-      px_cli_error ("demo", "cannot find '%s' (set PHEDEX_DATADIR to the directory holding phedex-demo)", script);
-      return PX_EXIT_FAILURE;
-    }
+    return px_cli_fail (error, "cannot find '%s' (set PHEDEX_DATADIR to the directory holding phedex-demo)", script);
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *bindir = self ? g_path_get_dirname (self) : g_strdup (".");
   g_setenv ("PHEDEX_BINDIR", bindir, TRUE);
@@ -27,6 +24,5 @@ px_cmd_demo (int argc, char **argv)
     g_ptr_array_add (args, argv[i]);
   g_ptr_array_add (args, NULL);
   execv ("/bin/sh", (char **) args->pdata);
-  px_cli_error ("demo", "cannot run '%s': %s", script, g_strerror (errno));
-  return PX_EXIT_FAILURE;
+  return px_cli_fail (error, "cannot run '%s': %s", script, g_strerror (errno));
 }

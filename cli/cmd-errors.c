@@ -3,14 +3,14 @@
 #include "cli-table.h"
 
 static const PxTableColumn columns[] = {
-  { "from", "FROM", PX_TABLE_TEXT },
-  { "to", "TO", PX_TABLE_TEXT },
+  { "from", "FROM", PX_TABLE_TEXT, .sql = "from_name" },
+  { "to", "TO", PX_TABLE_TEXT, .sql = "to_name" },
   { "reason", "REASON", PX_TABLE_TEXT },
-  { "count", "COUNT", PX_TABLE_INT },
+  { "count", "COUNT", PX_TABLE_INT, .sql = "n" },
   { "permanent", "PERMANENT", PX_TABLE_INT },
-  { "last", NULL, PX_TABLE_TEXT, PX_TABLE_JSON_ONLY },
+  { "last", NULL, PX_TABLE_TEXT, PX_TABLE_JSON_ONLY, "last_utc" },
   { "last_local", "LAST", PX_TABLE_TEXT, PX_TABLE_HUMAN_ONLY },
-  { "last_log", NULL, PX_TABLE_TEXT, PX_TABLE_BELOW },
+  { "last_log", NULL, PX_TABLE_TEXT, PX_TABLE_BELOW, "log" },
   { NULL }
 };
 
@@ -22,56 +22,39 @@ px_cli_errors_table (const PxRows *rows)
   return t;
 }
 
-int
-px_cmd_errors (int argc, char **argv)
+gboolean
+px_cmd_errors (PxCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *db = NULL, *node = NULL, *from = NULL;
-  gboolean json = FALSE;
   double since = 24;
   int limit = 0;
   GOptionEntry entries[] = {
-    PX_CLI_DB_ENTRY (db),
-    { "node", 'n', 0, G_OPTION_ARG_STRING, &node, "only errors of transfers to this node", "NODE" },
-    { "from", 'f', 0, G_OPTION_ARG_STRING, &from, "only errors of transfers from this node", "NODE" },
+    PX_CLI_NODE_ENTRY (cli, "only errors of transfers to this node"),
+    PX_CLI_FROM_ENTRY (cli, "only errors of transfers from this node"),
     { "since", 's', 0, G_OPTION_ARG_DOUBLE, &since, "errors of the last HOURS hours (default 24)", "HOURS" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "only the N groups with the latest errors (default all)", "N" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output: an array of objects with the columns' keys (last: UTC; "
-      "last_log: in full)", NULL },
+    PX_CLI_JSON_ENTRY (cli, "JSON output: an array of objects with the columns' keys (last: UTC; last_log: in full)"),
     { NULL }
   };
-  if (!px_cli_parse ("errors", "", "Show the recent transfer errors per link, grouped by reason: how many, how many "
+  if (!px_cli_parse (cli, "", "Show the recent transfer errors per link, grouped by reason: how many, how many "
                      "permanent (retrying the same copy cannot help), the time of the last one and its log (its "
-                     "first line, cut to the terminal's width; in full with --json).", entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+                     "first line, cut to the terminal's width; in full with --json).", entries, &argc, &argv, error))
+    return FALSE;
   if (argc > 1)
-    {
-      px_cli_error ("errors", "unexpected argument '%s'\nTry 'phedex errors -h' for usage.", argv[1]);
-      return PX_EXIT_USAGE;
-    }
+    return px_cli_usage (cli, error, "unexpected argument '%s'", argv[1]);
   if (!(since > 0) || limit < 0)
-    {
-      px_cli_error ("errors", "%s must be positive", limit < 0 ? "--limit" : "--since");
-      return PX_EXIT_USAGE;
-    }
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("errors", db, FALSE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  if (!px_cli_known_node ("errors", tmdb, node) || !px_cli_known_node ("errors", tmdb, from))
-    return PX_EXIT_FAILURE;
-  char hours[G_ASCII_DTOSTR_BUF_SIZE];
-  g_ascii_dtostr (hours, sizeof hours, since);
-  g_autofree char *lim = limit ? g_strdup_printf ("%d", limit) : NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PxRows) rows = px_tmdb_run (tmdb, "report_errors", &error, node, from, hours, lim);
+    return g_set_error (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE, "%s must be positive",
+                        limit < 0 ? "--limit" : "--since"), FALSE;
+  g_autoptr(PxRows) rows = px_tmdb_query (cli->db, px_sql_report_errors, error, PX_TEXT (cli->node),
+                                          PX_TEXT (cli->from), PX_DOUBLE (since), limit ? PX_INT (limit) : PX_NULL);
   if (!rows)
-    {
-      px_cli_error ("errors", "%s", error->message);
-      return PX_EXIT_FAILURE;
-    }
+    return FALSE;
   g_autoptr(PxTable) t = px_cli_errors_table (rows);
-  if (!json && px_table_count (t) == 0)
-    printf ("no errors in the last %s hours\n", hours);
+  if (!cli->json && px_table_count (t) == 0)
+    {
+      char hours[G_ASCII_DTOSTR_BUF_SIZE];
+      printf ("no errors in the last %s hours\n", g_ascii_dtostr (hours, sizeof hours, since));
+    }
   else
-    px_table_print (t, json);
-  return PX_EXIT_OK;
+    px_table_print (t, cli->json);
+  return TRUE;
 }

@@ -1,26 +1,25 @@
 /* phedex lfn2pfn / pfn2lfn — check a site's storage.xml from the shell.
  * Names come from the command line or, with none, one per line from stdin
  * (streamed: memory does not grow with the number of names). */
-#include "cli.h"
+#include "cli-json.h"
 #include "lfn2pfn/tfc.h"
 #include "lfn2pfn/lfn.h"
 #include <string.h>
 #include <errno.h>
 
-static int
-run (PxTfcDirection dir, int argc, char **argv)
+static gboolean
+run (PxCli *cli, PxTfcDirection dir, int argc, char **argv, GError **error)
 {
-  const char *name = dir == PX_TFC_LFN_TO_PFN ? "lfn2pfn" : "pfn2lfn";
   const char *from = dir == PX_TFC_LFN_TO_PFN ? "lfn" : "pfn";
   const char *to = dir == PX_TFC_LFN_TO_PFN ? "pfn" : "lfn";
   g_autofree char *tfc_path = NULL, *protocol = NULL, *destination = NULL;
-  gboolean custodial = FALSE, json = FALSE;
+  gboolean custodial = FALSE;
   GOptionEntry entries[] = {
     { "tfc", 't', 0, G_OPTION_ARG_FILENAME, &tfc_path, "the site's trivial file catalogue", "STORAGE.XML" },
     { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol, "protocol whose rules apply (direct, srmv2, davs, ...)", "P" },
     { "destination", 'd', 0, G_OPTION_ARG_STRING, &destination, "destination node, for destination-match rules", "NODE" },
     { "custodial", 'c', 0, G_OPTION_ARG_NONE, &custodial, "query custodial rules (is-custodial=\"y\")", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print a JSON array of {" "name, result, space_token}", NULL },
+    PX_CLI_JSON_ENTRY (cli, "print a JSON array of {name, result, space_token}"),
     { NULL }
   };
   g_autofree char *summary = g_strdup_printf (
@@ -31,37 +30,27 @@ run (PxTfcDirection dir, int argc, char **argv)
       "exit status is 1.  Problems found in the catalogue are warned about once.",
       dir == PX_TFC_LFN_TO_PFN ? "logical" : "physical", dir == PX_TFC_LFN_TO_PFN ? "physical" : "logical",
       px_tfc_direction_name (dir));
-  if (!px_cli_parse (name, "[NAME...]", summary, entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+  if (!px_cli_parse (cli, "[NAME...]", summary, entries, &argc, &argv, error))
+    return FALSE;
   if (!tfc_path || !protocol)
-    {
-      px_cli_error (name, "--tfc and --protocol are required\nTry 'phedex %s -h' for usage.", name);
-      return PX_EXIT_USAGE;
-    }
+    return px_cli_usage (cli, error, "--tfc and --protocol are required");
 
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PxTfc) tfc = px_tfc_load_file (tfc_path, &error);
+  g_autoptr(PxTfc) tfc = px_tfc_load_file (tfc_path, error);
   if (!tfc)
-    {
-      px_cli_error (name, "%s", error->message);
-      return PX_EXIT_FAILURE;
-    }
+    return FALSE;
   const GPtrArray *warnings = px_tfc_get_warnings (tfc);
   for (guint w = 0; w < warnings->len; w++)
-    px_cli_error (name, "warning: %s", (const char *) g_ptr_array_index (warnings, w));
-  g_autoptr(PxTfcMapper) mapper = px_tfc_mapper_new (tfc, dir, protocol, destination, custodial, &error);
+    px_cli_warn (cli, "warning: %s", (const char *) g_ptr_array_index (warnings, w));
+  g_autoptr(PxTfcMapper) mapper = px_tfc_mapper_new (tfc, dir, protocol, destination, custodial, error);
   if (!mapper)
-    {
-      px_cli_error (name, "%s", error->message);
-      return PX_EXIT_FAILURE;
-    }
+    return FALSE;
 
   g_autoptr(GString) out = g_string_sized_new (512);
-  g_autoptr(GString) line = g_string_sized_new (4096);
   guint64 total = 0, failed = 0;
-  gboolean first = TRUE;
-  if (json)
-    fputs ("[", stdout);
+  /* Streamed: each object is written as it is mapped. */
+  g_auto(PxJson) j;
+  px_json_init (&j, PX_JSON_SPACED);
+  px_json_begin_array (&j, NULL);
 
   char *buf = NULL;
   size_t cap = 0;
@@ -95,31 +84,27 @@ run (PxTfcDirection dir, int argc, char **argv)
           failed++;
           /* An invalid LFN's message names it, escaped; a rule's does not. */
           if (map_error->domain == PX_LFN_ERROR)
-            px_cli_error (name, "%s", map_error->message);
+            px_cli_warn (cli, "%s", map_error->message);
           else
-            px_cli_error (name, "cannot map '%s': %s", in, map_error->message);
+            px_cli_warn (cli, "cannot map '%s': %s", in, map_error->message);
           continue;
         }
       if (res != PX_TFC_MATCH)
         {
           failed++;
-          fprintf (stderr, "phedex %s: no %s rule of protocol '%s'%s%s%s matches '%s'\n", name,
-                   px_tfc_direction_name (dir), protocol, destination ? " for destination '" : "",
-                   destination ? destination : "", destination ? "'" : "", in);
+          px_cli_warn (cli, "no %s rule of protocol '%s'%s%s%s matches '%s'", px_tfc_direction_name (dir), protocol,
+                       destination ? " for destination '" : "", destination ? destination : "",
+                       destination ? "'" : "", in);
           continue;
         }
-      if (json)
+      if (cli->json)
         {
-          g_string_assign (line, first ? "\n  {\"" : ",\n  {\"");
-          g_string_append (line, from);
-          g_string_append (line, "\": ");
-          px_json_append_string (line, in);
-          g_string_append_printf (line, ", \"%s\": ", to);
-          px_json_append_string (line, out->str);
-          g_string_append (line, ", \"space_token\": ");
-          px_json_append_string (line, token);
-          g_string_append (line, "}");
-          fwrite (line->str, 1, line->len, stdout);
+          px_json_begin_object (&j, NULL);
+          px_json_string (&j, from, in);
+          px_json_string (&j, to, out->str);
+          px_json_string (&j, "space_token", token);
+          px_json_end (&j);
+          px_json_flush (&j);
         }
       else
         {
@@ -128,32 +113,26 @@ run (PxTfcDirection dir, int argc, char **argv)
           fwrite (out->str, 1, out->len, stdout);
           fputc ('\n', stdout);
         }
-      first = FALSE;
     }
   free (buf);
-  if (json)
-    fputs (first ? "]\n" : "\n]\n", stdout);
+  px_json_end (&j);
+  if (cli->json)
+    px_json_print (&j);
   if (fflush (stdout) != 0)
-    {
-      px_cli_error (name, "cannot write output: %s", g_strerror (errno));
-      return PX_EXIT_FAILURE;
-    }
+    return px_cli_fail (error, "cannot write output: %s", g_strerror (errno));
   if (failed)
-    {
-      px_cli_error (name, "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " names did not map", failed, total);
-      return PX_EXIT_FAILURE;
-    }
-  return PX_EXIT_OK;
+    return px_cli_fail (error, "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " names did not map", failed, total);
+  return TRUE;
 }
 
-int
-px_cmd_lfn2pfn (int argc, char **argv)
+gboolean
+px_cmd_lfn2pfn (PxCli *cli, int argc, char **argv, GError **error)
 {
-  return run (PX_TFC_LFN_TO_PFN, argc, argv);
+  return run (cli, PX_TFC_LFN_TO_PFN, argc, argv, error);
 }
 
-int
-px_cmd_pfn2lfn (int argc, char **argv)
+gboolean
+px_cmd_pfn2lfn (PxCli *cli, int argc, char **argv, GError **error)
 {
-  return run (PX_TFC_PFN_TO_LFN, argc, argv);
+  return run (cli, PX_TFC_PFN_TO_LFN, argc, argv, error);
 }

@@ -2,8 +2,8 @@
 #include "cli-table.h"
 
 static const PxTableColumn columns[] = {
-  { "from", "FROM", PX_TABLE_TEXT },
-  { "to", "TO", PX_TABLE_TEXT },
+  { "from", "FROM", PX_TABLE_TEXT, .sql = "from_name" },
+  { "to", "TO", PX_TABLE_TEXT, .sql = "to_name" },
   { "priority", "PRIO", PX_TABLE_TEXT },
   { "queued_files", "QUEUED", PX_TABLE_INT },
   { "queued_bytes", NULL, PX_TABLE_BYTES, PX_TABLE_JSON_ONLY },
@@ -11,60 +11,46 @@ static const PxTableColumn columns[] = {
   { "active_bytes", NULL, PX_TABLE_BYTES, PX_TABLE_JSON_ONLY },
   { "verifying_files", "VERIFYING", PX_TABLE_INT },
   { "verifying_bytes", NULL, PX_TABLE_BYTES, PX_TABLE_JSON_ONLY },
-  { "oldest_queued", "OLDEST QUEUED", PX_TABLE_SECONDS },
+  { "oldest_queued", "OLDEST QUEUED", PX_TABLE_SECONDS, .sql = "oldest" },
   { NULL }
 };
 
-int
-px_cmd_queue (int argc, char **argv)
+gboolean
+px_cmd_queue (PxCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *db = NULL, *node = NULL, *from = NULL;
-  gboolean json = FALSE;
   GOptionEntry entries[] = {
-    PX_CLI_DB_ENTRY (db),
-    { "node", 'n', 0, G_OPTION_ARG_STRING, &node, "only links into this node", "NODE" },
-    { "from", 'f', 0, G_OPTION_ARG_STRING, &from, "only links out of this node", "NODE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output: an array of objects with the columns' keys", NULL },
+    PX_CLI_NODE_ENTRY (cli, "only links into this node"),
+    PX_CLI_FROM_ENTRY (cli, "only links out of this node"),
+    PX_CLI_JSON_ENTRY (cli, "JSON output: an array of objects with the columns' keys"),
     { NULL }
   };
-  if (!px_cli_parse ("queue", "", "Show the transfers in the queue per link and priority: queued, active, and "
+  if (!px_cli_parse (cli, "", "Show the transfers in the queue per link and priority: queued, active, and "
                      "copied but not yet verified and published (files, bytes), and how long the oldest queued one "
-                     "has waited.", entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+                     "has waited.", entries, &argc, &argv, error))
+    return FALSE;
   if (argc > 1)
-    {
-      px_cli_error ("queue", "unexpected argument '%s'\nTry 'phedex queue -h' for usage.", argv[1]);
-      return PX_EXIT_USAGE;
-    }
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("queue", db, FALSE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  if (!px_cli_known_node ("queue", tmdb, node) || !px_cli_known_node ("queue", tmdb, from))
-    return PX_EXIT_FAILURE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PxRows) rows = px_tmdb_run (tmdb, "report_queue", &error, node, from);
+    return px_cli_usage (cli, error, "unexpected argument '%s'", argv[1]);
+  g_autoptr(PxRows) rows = px_tmdb_query (cli->db, px_sql_report_queue, error, PX_TEXT (cli->node),
+                                          PX_TEXT (cli->from));
   if (!rows)
-    {
-      px_cli_error ("queue", "%s", error->message);
-      return PX_EXIT_FAILURE;
-    }
+    return FALSE;
   /* People see "3 (1.2 MB)" where JSON has files and bytes apart. */
+  static const struct { const char *files, *bytes; } counts[] = {
+    { "queued_files", "queued_bytes" }, { "active_files", "active_bytes" }, { "verifying_files", "verifying_bytes" },
+  };
   g_autoptr(PxTable) t = px_table_new (columns);
   for (guint i = 0; i < px_rows_count (rows); i++)
     {
-      px_table_row (t);
-      for (guint c = 0; c < 3; c++)
-        px_table_add (t, px_rows_get (rows, i, c));
-      for (guint c = 3; c < 9; c += 2)
+      px_table_add_row (t, rows, i);
+      for (gsize c = 0; c < G_N_ELEMENTS (counts); c++)
         {
-          g_autofree char *b = px_cli_bytes (px_rows_get_int (rows, i, c + 1));
-          g_autofree char *h = px_rows_get_int (rows, i, c) ? g_strdup_printf ("%s (%s)", px_rows_get (rows, i, c), b)
-                                                            : g_strdup ("0");
-          px_table_add_human (t, px_rows_get (rows, i, c), h);
-          px_table_add (t, px_rows_get (rows, i, c + 1));
+          g_autofree char *b = px_cli_bytes (px_rows_int (rows, i, counts[c].bytes));
+          g_autofree char *h = px_rows_int (rows, i, counts[c].files)
+                                   ? g_strdup_printf ("%s (%s)", px_rows_text (rows, i, counts[c].files), b)
+                                   : g_strdup ("0");
+          px_table_set_human (t, counts[c].files, h);
         }
-      px_table_add (t, px_rows_get (rows, i, 9));
     }
-  px_table_print (t, json);
-  return PX_EXIT_OK;
+  px_table_print (t, cli->json);
+  return TRUE;
 }

@@ -1,81 +1,65 @@
 /* phedex replicas --dataset NAME */
-#include "cli.h"
+#include "cli-json.h"
 
-int
-px_cmd_replicas (int argc, char **argv)
+gboolean
+px_cmd_replicas (PxCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *db = NULL, *dataset = NULL;
-  gboolean json = FALSE;
+  g_autofree char *dataset = NULL;
   GOptionEntry entries[] = {
-    PX_CLI_DB_ENTRY (db),
     { "dataset", 'D', 0, G_OPTION_ARG_STRING, &dataset, "dataset (required)", "NAME" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL },
+    PX_CLI_JSON_ENTRY (cli, "JSON output"),
     { NULL }
   };
-  if (!px_cli_parse ("replicas", "", "List where every file of a dataset is (verified replicas).", entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+  if (!px_cli_parse (cli, "", "List where every file of a dataset is (verified replicas).", entries, &argc, &argv,
+                     error))
+    return FALSE;
   if (!dataset || argc != 1)
-    {
-      px_cli_error ("replicas", "--dataset is required\nTry 'phedex replicas -h' for usage.");
-      return PX_EXIT_USAGE;
-    }
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("replicas", db, FALSE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PxRows) d = px_tmdb_run (tmdb, "dataset_id", &error, dataset);
-  g_autoptr(PxRows) r = d ? px_tmdb_run (tmdb, "replicas_dataset", &error, dataset) : NULL;
+    return px_cli_usage (cli, error, "--dataset is required");
+  g_autoptr(PxRows) d = px_tmdb_query (cli->db, px_sql_dataset_id, error, PX_TEXT (dataset));
+  g_autoptr(PxRows) r = d ? px_tmdb_query (cli->db, px_sql_replicas_dataset, error, PX_TEXT (dataset)) : NULL;
   if (!r)
-    {
-      px_cli_error ("replicas", "%s", error->message);
-      return PX_EXIT_FAILURE;
-    }
+    return FALSE;
   if (px_rows_count (d) == 0)
-    {
-      px_cli_error ("replicas", "unknown dataset '%s'", dataset);
-      return PX_EXIT_FAILURE;
-    }
-  g_autoptr(GString) out = g_string_new (NULL);
-  const char *last = NULL;
-  guint files = 0;
+    return px_cli_fail (error, "unknown dataset '%s'", dataset);
+  /* One row per replica, ordered by LFN: one entry per file. */
+  g_auto(PxJson) j;
+  px_json_init (&j, PX_JSON_SPACED);
+  px_json_begin_array (&j, NULL);
   for (guint i = 0; i < px_rows_count (r); i++)
     {
-      const char *lfn = px_rows_get (r, i, 0);
-      gboolean same = last && g_strcmp0 (last, lfn) == 0;
-      if (json)
+      const char *lfn = px_rows_text (r, i, "lfn");
+      gboolean same = i > 0 && g_strcmp0 (px_rows_text (r, i - 1, "lfn"), lfn) == 0;
+      if (!cli->json)
         {
           if (!same)
-            {
-              g_string_append (out, files ? "]},\n {\"lfn\": " : "[\n {\"lfn\": ");
-              px_json_append_string (out, lfn);
-              g_string_append_printf (out, ", \"bytes\": %s, \"checksum\": ", px_rows_get (r, i, 1));
-              px_json_append_string (out, px_rows_get (r, i, 2));
-              g_string_append (out, ", \"block\": ");
-              px_json_append_string (out, px_rows_get (r, i, 3));
-              g_string_append (out, ", \"replicas\": [");
-            }
-          else
-            g_string_append (out, ", ");
-          g_string_append (out, "{\"node\": ");
-          px_json_append_string (out, px_rows_get (r, i, 4));
-          g_string_append (out, ", \"state\": ");
-          px_json_append_string (out, px_rows_get (r, i, 5));
-          g_string_append (out, ", \"verified\": ");
-          px_json_append_string (out, px_rows_get (r, i, 6));
-          g_string_append (out, "}");
+            printf ("%s %s bytes %s\n", lfn, px_rows_text (r, i, "bytes"), px_rows_text (r, i, "checksum"));
+          printf ("  %-24s %-4s %s\n", px_rows_text (r, i, "node"), px_rows_text (r, i, "state"),
+                  px_rows_text (r, i, "verified"));
+          continue;
         }
-      else
+      if (!same)
         {
-          if (!same)
-            g_string_append_printf (out, "%s %s bytes %s\n", lfn, px_rows_get (r, i, 1), px_rows_get (r, i, 2));
-          g_string_append_printf (out, "  %-24s %-4s %s\n", px_rows_get (r, i, 4), px_rows_get (r, i, 5),
-                                  px_rows_get (r, i, 6));
+          if (i > 0)
+            px_json_end (&j), px_json_end (&j);
+          px_json_begin_object (&j, NULL);
+          px_json_string (&j, "lfn", lfn);
+          px_json_int (&j, "bytes", px_rows_int (r, i, "bytes"));
+          px_json_string (&j, "checksum", px_rows_text (r, i, "checksum"));
+          px_json_string (&j, "block", px_rows_text (r, i, "block"));
+          px_json_begin_array (&j, "replicas");
         }
-      files += !same;
-      last = lfn;
+      px_json_begin_object (&j, NULL);
+      px_json_string (&j, "node", px_rows_text (r, i, "node"));
+      px_json_string (&j, "state", px_rows_text (r, i, "state"));
+      px_json_string (&j, "verified", px_rows_text (r, i, "verified"));
+      px_json_end (&j);
     }
-  if (json)
-    g_string_append (out, files ? "]}\n]\n" : "[]\n");
-  fputs (out->str, stdout);
-  return PX_EXIT_OK;
+  if (cli->json)
+    {
+      if (px_rows_count (r) > 0)
+        px_json_end (&j), px_json_end (&j);
+      px_json_end (&j);
+      px_json_print (&j);
+    }
+  return TRUE;
 }

@@ -1,14 +1,15 @@
 /* phedex status — subscriptions with their progress, rate and ETA, tasks by
  * link, errors of the last day, agents. */
 #include "cli-table.h"
+#include "cli-json.h"
 
 static const PxTableColumn sub_columns[] = {
   { "item", "DATASET/BLOCK", PX_TABLE_TEXT },
   { "node", "NODE", PX_TABLE_TEXT },
   { "priority", "PRIO", PX_TABLE_TEXT },
-  { "move", "TYPE", PX_TABLE_BOOL },
+  { "move", "TYPE", PX_TABLE_BOOL, .sql = "is_move" },
   { "state", "STATE", PX_TABLE_TEXT },
-  { "suspended_until", NULL, PX_TABLE_TEXT, PX_TABLE_JSON_ONLY },
+  { "suspended_until", NULL, PX_TABLE_TEXT, PX_TABLE_JSON_ONLY, "suspended_utc" },
   { "files_done", "FILES", PX_TABLE_INT },
   { "files", NULL, PX_TABLE_INT, PX_TABLE_JSON_ONLY },
   { "bytes_done", "BYTES", PX_TABLE_BYTES },
@@ -21,10 +22,10 @@ static const PxTableColumn sub_columns[] = {
 };
 
 static const PxTableColumn task_columns[] = {
-  { "from", "FROM", PX_TABLE_TEXT },
-  { "to", "TO", PX_TABLE_TEXT },
+  { "from", "FROM", PX_TABLE_TEXT, .sql = "from_name" },
+  { "to", "TO", PX_TABLE_TEXT, .sql = "to_name" },
   { "state", "STATE", PX_TABLE_TEXT },
-  { "count", "COUNT", PX_TABLE_INT },
+  { "count", "COUNT", PX_TABLE_INT, .sql = "tasks" },
   { NULL }
 };
 
@@ -46,23 +47,20 @@ subscriptions_table (const PxRows *r)
   PxTable *t = px_table_new (sub_columns);
   for (guint i = 0; i < px_rows_count (r); i++)
     {
-      px_table_row (t);
-      for (guint c = 0; c < 3; c++)
-        px_table_add (t, px_rows_get (r, i, c));
-      px_table_add_human (t, px_rows_get (r, i, 3), px_rows_get_bool (r, i, 3) ? "move" : "replica");
-      const char *state = px_rows_get (r, i, 4), *until = px_rows_get (r, i, 6);
-      g_autofree char *state_h = g_strcmp0 (state, "suspended") == 0 && until
-                                     ? g_strdup_printf ("suspended until %s", until) : NULL;
-      px_table_add_human (t, state, state_h);
-      px_table_add (t, px_rows_get (r, i, 5));
-      g_autofree char *files_h = g_strdup_printf ("%s/%s", px_rows_get (r, i, 7), px_rows_get (r, i, 8));
-      g_autofree char *done = px_cli_bytes (px_rows_get_int (r, i, 9)), *all = px_cli_bytes (px_rows_get_int (r, i, 10));
-      g_autofree char *bytes_h = g_strdup_printf ("%s/%s", done, all);
-      px_table_add_human (t, px_rows_get (r, i, 7), files_h);
-      px_table_add (t, px_rows_get (r, i, 8));
-      px_table_add_human (t, px_rows_get (r, i, 9), bytes_h);
-      for (guint c = 10; c < 15; c++)
-        px_table_add (t, px_rows_get (r, i, c));
+      px_table_add_row (t, r, i);
+      px_table_set_human (t, "move", px_rows_bool (r, i, "is_move") ? "move" : "replica");
+      const char *until = px_rows_text (r, i, "suspended_local");
+      if (g_strcmp0 (px_rows_text (r, i, "state"), "suspended") == 0 && until)
+        {
+          g_autofree char *state = g_strdup_printf ("suspended until %s", until);
+          px_table_set_human (t, "state", state);
+        }
+      g_autofree char *files = g_strdup_printf ("%s/%s", px_rows_text (r, i, "files_done"), px_rows_text (r, i, "files"));
+      g_autofree char *done = px_cli_bytes (px_rows_int (r, i, "bytes_done"));
+      g_autofree char *all = px_cli_bytes (px_rows_int (r, i, "bytes"));
+      g_autofree char *bytes = g_strdup_printf ("%s/%s", done, all);
+      px_table_set_human (t, "files_done", files);
+      px_table_set_human (t, "bytes_done", bytes);
     }
   return t;
 }
@@ -74,50 +72,36 @@ agents_table (const PxRows *r)
   PxTable *t = px_table_new (agent_columns);
   for (guint i = 0; i < px_rows_count (r); i++)
     {
-      px_table_row (t);
-      for (guint c = 0; c < 4; c++)
-        px_table_add (t, px_rows_get (r, i, c));
-      g_autofree char *age = px_table_seconds (px_rows_get_int (r, i, 4));
-      g_autofree char *hb = px_rows_get_bool (r, i, 5) ? g_strdup ("stopped") : g_strdup_printf ("%s ago", age);
-      px_table_add_human (t, px_rows_get (r, i, 4), hb);
-      px_table_add (t, px_rows_get (r, i, 5));
+      px_table_add_row (t, r, i);
+      g_autofree char *age = px_table_seconds (px_rows_int (r, i, "heartbeat_age"));
+      g_autofree char *hb = px_rows_bool (r, i, "stopped") ? g_strdup ("stopped") : g_strdup_printf ("%s ago", age);
+      px_table_set_human (t, "heartbeat_age", hb);
     }
   return t;
 }
 
-int
-px_cmd_status (int argc, char **argv)
+gboolean
+px_cmd_status (PxCli *cli, int argc, char **argv, GError **error)
 {
-  g_autofree char *db = NULL;
-  gboolean json = FALSE;
   GOptionEntry entries[] = {
-    PX_CLI_DB_ENTRY (db),
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output: an object with one array per section", NULL },
+    PX_CLI_JSON_ENTRY (cli, "JSON output: an object with one array per section"),
     { NULL }
   };
-  if (!px_cli_parse ("status", "", "Show the subscriptions (state: done, complete, suspended or active; files and "
+  if (!px_cli_parse (cli, "", "Show the subscriptions (state: done, complete, suspended or active; files and "
                      "bytes at the node of all; open transfers; files given up or without source or path; rate over "
                      "the last hour and ETA), the tasks per link, the errors of the last day by reason and the "
-                     "agents' heartbeats.", entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+                     "agents' heartbeats.", entries, &argc, &argv, error))
+    return FALSE;
   if (argc > 1)
-    {
-      px_cli_error ("status", "unexpected argument '%s'\nTry 'phedex status -h' for usage.", argv[1]);
-      return PX_EXIT_USAGE;
-    }
-  g_autoptr(PxTmdb) tmdb = px_cli_connect ("status", db, FALSE);
-  if (!tmdb)
-    return PX_EXIT_FAILURE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PxRows) subs = px_tmdb_exec (tmdb, "report_status_subscriptions", 0, NULL, &error);
-  g_autoptr(PxRows) tasks = subs ? px_tmdb_exec (tmdb, "report_status_tasks", 0, NULL, &error) : NULL;
-  g_autoptr(PxRows) errs = tasks ? px_tmdb_run (tmdb, "report_errors", &error, NULL, NULL, "24", NULL) : NULL;
-  g_autoptr(PxRows) agents = errs ? px_tmdb_exec (tmdb, "report_status_agents", 0, NULL, &error) : NULL;
+    return px_cli_usage (cli, error, "unexpected argument '%s'", argv[1]);
+  g_autoptr(PxRows) subs = px_tmdb_query0 (cli->db, px_sql_report_status_subscriptions, error);
+  g_autoptr(PxRows) tasks = subs ? px_tmdb_query0 (cli->db, px_sql_report_status_tasks, error) : NULL;
+  g_autoptr(PxRows) errs = tasks ? px_tmdb_query (cli->db, px_sql_report_errors, error, PX_NULL, PX_NULL,
+                                                  PX_DOUBLE (24), PX_NULL)
+                                 : NULL;
+  g_autoptr(PxRows) agents = errs ? px_tmdb_query0 (cli->db, px_sql_report_status_agents, error) : NULL;
   if (!agents)
-    {
-      px_cli_error ("status", "%s", error->message);
-      return PX_EXIT_FAILURE;
-    }
+    return FALSE;
   g_autoptr(PxTable) ts = subscriptions_table (subs);
   g_autoptr(PxTable) tt = px_table_new (task_columns);
   px_table_add_rows (tt, tasks);
@@ -126,21 +110,23 @@ px_cmd_status (int argc, char **argv)
   const char *names[] = { "subscriptions", "tasks", "errors", "agents" };
   const char *titles[] = { "SUBSCRIPTIONS", "TASKS", "ERRORS (last day)", "AGENTS" };
   const PxTable *tables[] = { ts, tt, te, ta };
-  g_autoptr(GString) o = g_string_new (json ? "{" : NULL);
+  if (cli->json)
+    {
+      g_auto(PxJson) j;
+      px_json_init (&j, PX_JSON_SPACED);
+      px_json_begin_object (&j, NULL);
+      for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
+        px_json_table (&j, names[i], tables[i]);
+      px_json_end (&j);
+      px_json_print (&j);
+      return TRUE;
+    }
+  g_autoptr(GString) o = g_string_new (NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
-    if (json)
-      {
-        g_string_append (o, i ? ",\n " : "");
-        px_json_append_string (o, names[i]);
-        g_string_append (o, ": ");
-        px_table_append_json (tables[i], o);
-      }
-    else
-      {
-        g_string_append_printf (o, "%s%s\n", i ? "\n" : "", titles[i]);
-        px_table_append_text (tables[i], o);
-      }
-  g_string_append (o, json ? "}\n" : "");
+    {
+      g_string_append_printf (o, "%s%s\n", i ? "\n" : "", titles[i]);
+      px_table_append_text (tables[i], o);
+    }
   fputs (o->str, stdout);
-  return PX_EXIT_OK;
+  return TRUE;
 }

@@ -2,7 +2,7 @@
  * tests a storage element before pointing agents at it (gfal-copy style):
  *   phedex transfer copy FROM TO | stat PFN | rm PFN | rename FROM TO | checksum PFN
  * The backend is chosen by URL scheme exactly as the download agent does. */
-#include "cli.h"
+#include "cli-json.h"
 #include "transfer/transfer.h"
 #include <signal.h>
 #include <string.h>
@@ -21,12 +21,6 @@ is_cancelled (void)
   return interrupted != 0;
 }
 
-static int
-exit_for (const GError *e)
-{
-  return e && g_error_matches (e, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT) ? 3 : PX_EXIT_FAILURE;
-}
-
 static const char *
 code_name (const GError *e)
 {
@@ -42,36 +36,42 @@ code_name (const GError *e)
     }
 }
 
-static void
-fail (const char *op, gboolean json, const GError *e, const char *log)
+/* Say what failed: as JSON on stdout with --json, and always as the error
+ * (exit 3 when worth retrying). */
+static gboolean
+fail (PxCli *cli, const char *op, GError *e, const char *log, GError **error)
 {
-  if (json)
+  if (cli->json)
     {
-      g_autoptr(GString) o = g_string_new ("{\"ok\":false,\"operation\":");
-      px_json_append_string (o, op);
-      g_string_append (o, ",\"error\":");
-      px_json_append_string (o, code_name (e));
-      g_string_append (o, ",\"message\":");
-      px_json_append_string (o, e->message);
-      g_string_append (o, ",\"log\":");
-      px_json_append_string (o, log && *log ? log : NULL);
-      g_string_append (o, "}\n");
-      fputs (o->str, stdout);
+      g_auto(PxJson) j;
+      px_json_init (&j, PX_JSON_COMPACT);
+      px_json_begin_object (&j, NULL);
+      px_json_bool (&j, "ok", FALSE);
+      px_json_string (&j, "operation", op);
+      px_json_string (&j, "error", code_name (e));
+      px_json_string (&j, "message", e->message);
+      px_json_string (&j, "log", log && *log ? log : NULL);
+      px_json_end (&j);
+      px_json_print (&j);
     }
-  px_cli_error ("transfer", "%s failed (%s error): %s%s%s", op, code_name (e), e->message, log && *log ? "\n  log: " : "",
-                log && *log ? log : "");
+  g_set_error (error, PX_CLI_ERROR,
+               g_error_matches (e, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT) ? PX_CLI_ERROR_TRANSIENT
+                                                                                   : PX_CLI_ERROR_FAILED,
+               "%s failed (%s error): %s%s%s", op, code_name (e), e->message, log && *log ? "\n  log: " : "",
+               log && *log ? log : "");
+  return FALSE;
 }
 
-int
-px_cmd_transfer (int argc, char **argv)
+gboolean
+px_cmd_transfer (PxCli *cli, int argc, char **argv, GError **error)
 {
-  gboolean json = FALSE, insecure = FALSE;
+  gboolean insecure = FALSE;
   int streams = 4;
   double timeout = 0;
   gint64 tcp_buffer = 0;
   g_autofree char *ca_dir = NULL, *cert = NULL, *key = NULL, *command = NULL, *checksums = NULL;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print one JSON object", NULL },
+    PX_CLI_JSON_ENTRY (cli, "print one JSON object"),
     { "streams", 0, 0, G_OPTION_ARG_INT, &streams, "gridftp parallel streams (default 4)", "N" },
     { "tcp-buffer", 0, 0, G_OPTION_ARG_INT64, &tcp_buffer, "gridftp TCP buffer bytes (default: system)", "BYTES" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "give up after SECONDS (default: never)", "SECONDS" },
@@ -84,40 +84,32 @@ px_cmd_transfer (int argc, char **argv)
       "LIST" },
     { NULL }
   };
-  if (!px_cli_parse ("transfer", "copy FROM TO | stat PFN | rm PFN | rename FROM TO | checksum PFN",
+  if (!px_cli_parse (cli, "copy FROM TO | stat PFN | rm PFN | rename FROM TO | checksum PFN",
                      "Run one transfer-backend operation on PFNs (file paths, file://, gsiftp://, ftp://, http(s)://, "
                      "dav(s)://, null://), with the backend the download agent would use.\n"
                      "Exit status: 0 ok, 1 permanent or checksum error, 2 usage, 3 transient error (worth retrying).",
-                     entries, &argc, &argv))
-    return PX_EXIT_USAGE;
+                     entries, &argc, &argv, error))
+    return FALSE;
   const char *op = argc > 1 ? argv[1] : "";
   int want = g_str_equal (op, "copy") || g_str_equal (op, "rename") ? 2
              : g_str_equal (op, "stat") || g_str_equal (op, "rm") || g_str_equal (op, "checksum") ? 1 : -1;
   if (want < 0 || argc != want + 2 || streams < 1 || tcp_buffer < 0 || timeout < 0)
-    {
-      px_cli_error ("transfer", "%s\nTry 'phedex transfer -h' for usage.",
-                    want < 0 ? "name an operation: copy, stat, rm, rename or checksum"
-                             : argc != want + 2 ? "wrong number of PFNs for this operation"
-                                                : "--streams must be at least 1; --tcp-buffer and --timeout not negative");
-      return PX_EXIT_USAGE;
-    }
+    return px_cli_usage (cli, error, "%s",
+                         want < 0 ? "name an operation: copy, stat, rm, rename or checksum"
+                         : argc != want + 2 ? "wrong number of PFNs for this operation"
+                                            : "--streams must be at least 1; --tcp-buffer and --timeout not negative");
   g_auto(GStrv) cmdv = NULL;
   if (command)
     {
       g_autoptr(GError) pe = NULL;
       if (!g_shell_parse_argv (command, NULL, &cmdv, &pe))
-        {
-          px_cli_error ("transfer", "--command: %s", pe->message);
-          return PX_EXIT_USAGE;
-        }
+        return g_set_error (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE, "--command: %s", pe->message), FALSE;
     }
   guint algos = PX_CHECKSUM_ADLER32;
   if (checksums && strcmp (checksums, "adler32,cksum") && strcmp (checksums, "cksum,adler32")
       && strcmp (checksums, "adler32"))
-    {
-      px_cli_error ("transfer", "--checksums must be adler32 or adler32,cksum");
-      return PX_EXIT_USAGE;
-    }
+    return g_set_error_literal (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE, "--checksums must be adler32 or adler32,cksum"),
+           FALSE;
   if (checksums && strstr (checksums, "cksum"))
     algos |= PX_CHECKSUM_CKSUM;
   PxTransferConfig cfg = { .checksums = algos, .gridftp_streams = streams, .gridftp_tcp_buffer = (guint64) tcp_buffer, .ca_dir = ca_dir,
@@ -130,8 +122,11 @@ px_cmd_transfer (int argc, char **argv)
 
   const char *a = argv[2], *b = argc > 3 ? argv[3] : NULL;
   g_autoptr(GError) e = NULL;
-  g_autoptr(GString) o = g_string_new ("{\"ok\":true,\"operation\":");
-  px_json_append_string (o, op);
+  g_auto(PxJson) j;
+  px_json_init (&j, PX_JSON_COMPACT);
+  px_json_begin_object (&j, NULL);
+  px_json_bool (&j, "ok", TRUE);
+  px_json_string (&j, "operation", op);
   if (g_str_equal (op, "copy"))
     {
       const PxTransferBackend *be = px_transfer_backend_for_copy (a, b, &e);
@@ -141,24 +136,22 @@ px_cmd_transfer (int argc, char **argv)
       gint64 t0 = g_get_monotonic_time ();
       if (!be || !be->copy (&req, &res, &e))
         {
-          fail (op, json, e, res.log->str);
+          fail (cli, op, e, res.log->str, error);
           px_transfer_result_clear (&res);
-          return exit_for (e);
+          return FALSE;
         }
       double secs = (g_get_monotonic_time () - t0) / 1e6;
       g_autofree char *sum = res.have_checksum ? px_checksum_format (&res.checksum) : NULL;
-      if (json)
+      if (cli->json)
         {
-          g_string_append (o, ",\"backend\":");
-          px_json_append_string (o, be->name);
-          g_string_append_printf (o, ",\"bytes\":%" G_GUINT64_FORMAT ",\"seconds\":%.6f,\"checksum\":", res.bytes, secs);
-          px_json_append_string (o, sum);
-          g_string_append (o, ",\"checksum_source\":");
-          px_json_append_string (o, res.have_checksum ? res.checksum_source : NULL);
-          g_string_append (o, ",\"log\":");
-          px_json_append_string (o, res.log->str);
-          g_string_append (o, "}\n");
-          fputs (o->str, stdout);
+          px_json_string (&j, "backend", be->name);
+          px_json_int (&j, "bytes", (gint64) res.bytes);
+          px_json_fixed (&j, "seconds", secs, 6);
+          px_json_string (&j, "checksum", sum);
+          px_json_string (&j, "checksum_source", res.have_checksum ? res.checksum_source : NULL);
+          px_json_string (&j, "log", res.log->str);
+          px_json_end (&j);
+          px_json_print (&j);
         }
       else
         {
@@ -170,16 +163,20 @@ px_cmd_transfer (int argc, char **argv)
                   res.have_checksum && res.checksum_source ? res.checksum_source : "-");
         }
       px_transfer_result_clear (&res);
-      return PX_EXIT_OK;
+      return TRUE;
     }
   const PxTransferBackend *be = px_transfer_backend_for (g_str_equal (op, "rename") ? b : a, &e);
   if (g_str_equal (op, "stat"))
     {
       guint64 bytes = 0;
       if (!be || !be->stat (a, &bytes, &e))
-        return fail (op, json, e, NULL), exit_for (e);
-      if (json)
-        g_string_append_printf (o, ",\"bytes\":%" G_GUINT64_FORMAT "}\n", bytes), fputs (o->str, stdout);
+        return fail (cli, op, e, NULL, error);
+      if (cli->json)
+        {
+          px_json_int (&j, "bytes", (gint64) bytes);
+          px_json_end (&j);
+          px_json_print (&j);
+        }
       else
         printf ("%" G_GUINT64_FORMAT "\t%s\n", bytes, a);
     }
@@ -188,16 +185,15 @@ px_cmd_transfer (int argc, char **argv)
       PxChecksum sum;
       const char *how = "read-back";
       if (!be || !be->checksum (a, &sum, &how, &e))
-        return fail (op, json, e, NULL), exit_for (e);
+        return fail (cli, op, e, NULL, error);
       g_autofree char *s = px_checksum_format (&sum);
-      if (json)
+      if (cli->json)
         {
-          g_string_append_printf (o, ",\"bytes\":%" G_GUINT64_FORMAT ",\"checksum\":", sum.bytes);
-          px_json_append_string (o, s);
-          g_string_append (o, ",\"checksum_source\":");
-          px_json_append_string (o, how);
-          g_string_append (o, "}\n");
-          fputs (o->str, stdout);
+          px_json_int (&j, "bytes", (gint64) sum.bytes);
+          px_json_string (&j, "checksum", s);
+          px_json_string (&j, "checksum_source", how);
+          px_json_end (&j);
+          px_json_print (&j);
         }
       else
         printf ("%s\t%s\t(%s)\n", s, a, how);
@@ -206,9 +202,12 @@ px_cmd_transfer (int argc, char **argv)
     {
       gboolean ok = be && (g_str_equal (op, "rm") ? be->remove (a, &e) : be->rename (a, b, &e));
       if (!ok)
-        return fail (op, json, e, NULL), exit_for (e);
-      if (json)
-        g_string_append (o, "}\n"), fputs (o->str, stdout);
+        return fail (cli, op, e, NULL, error);
+      if (cli->json)
+        {
+          px_json_end (&j);
+          px_json_print (&j);
+        }
     }
-  return PX_EXIT_OK;
+  return TRUE;
 }

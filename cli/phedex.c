@@ -1,34 +1,174 @@
 /* phedex — the data manager's and operator's command line.  A git-style
- * table of subcommands, one cli/cmd-<name>.c each. */
+ * table of subcommands, one cli/cmd-<name>.c each; the setup their flags
+ * ask for and the reporting of their errors happen here, once. */
 #include "config.h"
 #include "cli.h"
 #include <locale.h>
 #include <string.h>
 
+#define DB PX_CLI_DB
+#define NODE (PX_CLI_DB | PX_CLI_NODE)
+
 static const PxCommand commands[] = {
-  { "db", px_cmd_db, "create, upgrade or describe the TMDB schema" },
-  { "node", px_cmd_node, "add or list storage nodes" },
-  { "link", px_cmd_link, "add or list links between nodes" },
-  { "inject", px_cmd_inject, "register files present at a node (PhEDEx injection XML)" },
-  { "subscribe", px_cmd_subscribe, "ask for a dataset or block at a node (--dry-run: what it would take)" },
-  { "unsubscribe", px_cmd_unsubscribe, "drop a subscription (files already there stay)" },
-  { "suspend", px_cmd_suspend, "pause a subscription until a time or until resumed" },
-  { "resume", px_cmd_resume, "resume a suspended subscription" },
-  { "delete", px_cmd_delete, "delete a dataset's or block's replicas at a node (never the last copy)" },
-  { "why", px_cmd_why, "say why files are not yet at a node" },
-  { "replicas", px_cmd_replicas, "list where the files of a dataset are" },
-  { "status", px_cmd_status, "subscriptions, transfers, errors and agents at a glance" },
-  { "nodes", px_cmd_nodes, "list nodes with their replicas, live agents and storage.xml" },
-  { "links", px_cmd_links, "list links with measured rate, queue, recent failures" },
-  { "queue", px_cmd_queue, "show queued and running transfers per link and priority" },
-  { "errors", px_cmd_errors, "show recent transfer errors per link and reason" },
-  { "checksum", px_cmd_checksum, "print the CMS checksum string of local files" },
-  { "catalog", px_cmd_catalog, "export a node's replicas as a POOL XML file catalogue" },
-  { "transfer", px_cmd_transfer, "copy, stat, checksum or remove one PFN with the agents' backends" },
-  { "demo", px_cmd_demo, "run a few sites on this machine moving real files" },
-  { "lfn2pfn", px_cmd_lfn2pfn, "map logical file names to physical ones with a storage.xml" },
-  { "pfn2lfn", px_cmd_pfn2lfn, "map physical file names back to logical ones with a storage.xml" },
+  { "db", px_cmd_db, DB | PX_CLI_ANY_SCHEMA, "create, upgrade or describe the TMDB schema" },
+  { "node", px_cmd_node, DB, "add or list storage nodes" },
+  { "link", px_cmd_link, NODE, "add or list links between nodes" },
+  { "inject", px_cmd_inject, NODE | PX_CLI_DEFER, "register files present at a node (PhEDEx injection XML)" },
+  { "subscribe", px_cmd_subscribe, NODE, "ask for a dataset or block at a node (--dry-run: what it would take)" },
+  { "unsubscribe", px_cmd_unsubscribe, NODE, "drop a subscription (files already there stay)" },
+  { "suspend", px_cmd_suspend, NODE, "pause a subscription until a time or until resumed" },
+  { "resume", px_cmd_resume, NODE, "resume a suspended subscription" },
+  { "delete", px_cmd_delete, NODE, "delete a dataset's or block's replicas at a node (never the last copy)" },
+  { "why", px_cmd_why, NODE, "say why files are not yet at a node" },
+  { "replicas", px_cmd_replicas, DB, "list where the files of a dataset are" },
+  { "status", px_cmd_status, DB, "subscriptions, transfers, errors and agents at a glance" },
+  { "nodes", px_cmd_nodes, DB, "list nodes with their replicas, live agents and storage.xml" },
+  { "links", px_cmd_links, NODE, "list links with measured rate, queue, recent failures" },
+  { "queue", px_cmd_queue, NODE, "show queued and running transfers per link and priority" },
+  { "errors", px_cmd_errors, NODE, "show recent transfer errors per link and reason" },
+  { "checksum", px_cmd_checksum, PX_CLI_NO_SETUP, "print the CMS checksum string of local files" },
+  { "catalog", px_cmd_catalog, NODE | PX_CLI_DEFER, "export a node's replicas as a POOL XML file catalogue, or list one" },
+  { "transfer", px_cmd_transfer, PX_CLI_NO_SETUP, "copy, stat, checksum or remove one PFN with the agents' backends" },
+  { "demo", px_cmd_demo, PX_CLI_NO_SETUP, "run a few sites on this machine moving real files" },
+  { "lfn2pfn", px_cmd_lfn2pfn, PX_CLI_NO_SETUP, "map logical file names to physical ones with a storage.xml" },
+  { "pfn2lfn", px_cmd_pfn2lfn, PX_CLI_NO_SETUP, "map physical file names back to logical ones with a storage.xml" },
 };
+
+G_DEFINE_QUARK (px-cli-error-quark, px_cli_error)
+
+/* The one place that says a node does not exist. */
+gboolean
+px_cli_resolve_node (PxCli *cli, const char *name, gint64 *id, GError **error)
+{
+  g_autoptr(PxRows) r = px_tmdb_query (cli->db, px_sql_node_id, error, PX_TEXT (name));
+  if (!r)
+    return FALSE;
+  if (px_rows_count (r) == 0)
+    return px_cli_fail (error, "unknown node '%s' (see 'phedex nodes')", name);
+  if (id)
+    *id = px_rows_int (r, 0, "id");
+  return TRUE;
+}
+
+gboolean
+px_cli_setup (PxCli *cli, GError **error)
+{
+  PxCliFlags flags = cli->command->flags;
+  if (!(flags & PX_CLI_DB))
+    return TRUE;
+  const char *conninfo = cli->conninfo ? cli->conninfo : g_getenv ("PHEDEX_DB");
+  g_autofree char *app = g_strdup_printf ("phedex-%s", cli->command->name);
+  g_autoptr(GError) e = NULL;
+  cli->db = px_tmdb_connect (conninfo, app, &e);
+  if (!cli->db)
+    return px_cli_fail (error, "%s\n(set --db or PHEDEX_DB to the TMDB's connection string)", e->message);
+  if (!(flags & PX_CLI_ANY_SCHEMA) && !px_tmdb_check_schema (cli->db, error))
+    return FALSE;
+  if (flags & PX_CLI_NODE)
+    {
+      if (cli->node && !px_cli_resolve_node (cli, cli->node, &cli->node_id, error))
+        return FALSE;
+      if (cli->from && !px_cli_resolve_node (cli, cli->from, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+px_cli_parse (PxCli *cli, const char *params, const char *summary, GOptionEntry *entries, int *argc, char ***argv,
+              GError **error)
+{
+  const char *name = cli->command->name;
+  g_autofree char *prg = g_strdup_printf ("phedex %s", name);
+  g_set_prgname (prg);
+  g_autoptr(GOptionContext) ctx = g_option_context_new (params);
+  g_option_context_set_summary (ctx, summary);
+  GOptionEntry db[] = {
+    { "db", 0, 0, G_OPTION_ARG_STRING, &cli->conninfo,
+      "TMDB connection (libpq conninfo; default $PHEDEX_DB, else PG* environment)", "CONNINFO" },
+    { NULL }
+  };
+  if (cli->command->flags & PX_CLI_DB)
+    g_option_context_add_main_entries (ctx, db, NULL);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr(GError) e = NULL;
+  if (!g_option_context_parse (ctx, argc, argv, &e))
+    return px_cli_usage (cli, error, "%s", e->message);
+  return (cli->command->flags & PX_CLI_DEFER) || px_cli_setup (cli, error);
+}
+
+gboolean
+px_cli_usage (const PxCli *cli, GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE, "%s\nTry 'phedex %s -h' for usage.", msg,
+               cli->command->name);
+  return FALSE;
+}
+
+gboolean
+px_cli_fail (GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error_literal (error, PX_CLI_ERROR, PX_CLI_ERROR_FAILED, msg);
+  return FALSE;
+}
+
+void
+px_cli_warn (const PxCli *cli, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "phedex %s: %s\n", cli->command->name, msg);
+}
+
+int
+px_cli_exit_status (const GError *error)
+{
+  if (!error)
+    return PX_EXIT_OK;
+  if (g_error_matches (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE))
+    return PX_EXIT_USAGE;
+  if (g_error_matches (error, PX_CLI_ERROR, PX_CLI_ERROR_TRANSIENT))
+    return PX_CLI_EXIT_TRANSIENT;
+  return PX_EXIT_FAILURE;
+}
+
+/* Run COMMAND and say how it went: the one place errors are printed. */
+static int
+run (const PxCommand *command, int argc, char **argv)
+{
+  PxCli cli = { .command = command };
+  g_autoptr(GError) error = NULL;
+  gboolean ok = command->fn (&cli, argc, argv, &error);
+  px_tmdb_free (cli.db);
+  g_free (cli.conninfo);
+  g_free (cli.node);
+  g_free (cli.from);
+  if (ok)
+    return PX_EXIT_OK;
+  if (!error)
+    g_set_error_literal (&error, PX_CLI_ERROR, PX_CLI_ERROR_FAILED, "failed (no reason given)");
+  fprintf (stderr, "phedex %s: %s\n", command->name, error->message);
+  return px_cli_exit_status (error);
+}
+
+static const PxCommand *
+find (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      return &commands[i];
+  return NULL;
+}
 
 static void
 usage (FILE *out)
@@ -58,21 +198,18 @@ main (int argc, char **argv)
     }
   if (strcmp (name, "-h") == 0 || strcmp (name, "--help") == 0 || strcmp (name, "help") == 0)
     {
-      if (argc > 2 && strcmp (name, "help") == 0)
+      const PxCommand *c = argc > 2 && strcmp (name, "help") == 0 ? find (argv[2]) : NULL;
+      if (c)
         {
-          for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-            if (strcmp (argv[2], commands[i].name) == 0)
-              {
-                char *sub[] = { argv[2], (char *) "-h", NULL };
-                return commands[i].fn (2, sub);
-              }
+          char *sub[] = { argv[2], (char *) "-h", NULL };
+          return run (c, 2, sub);
         }
       usage (stdout);
       return PX_EXIT_OK;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (strcmp (name, commands[i].name) == 0)
-      return commands[i].fn (argc - 1, argv + 1);
+  const PxCommand *c = find (name);
+  if (c)
+    return run (c, argc - 1, argv + 1);
   fprintf (stderr, "phedex: '%s' is not a phedex command. See 'phedex -h'.\n", name);
   return PX_EXIT_USAGE;
 }

@@ -6,17 +6,18 @@ G_DEFINE_QUARK (px-config-error-quark, px_config_error)
 struct _PxConfig
 {
   char *path;
-  const PxConfigKey *keys;
+  const PxConfigKey *const *tables;
   GHashTable *values; /* "group.key" → char* (string form) */
   GHashTable *lists;  /* "group.key" → GStrv */
 };
 
 static const PxConfigKey *
-find_key (const PxConfigKey *keys, const char *group, const char *key)
+find_key (const PxConfigKey *const *tables, const char *group, const char *key)
 {
-  for (const PxConfigKey *k = keys; k->group; k++)
-    if (strcmp (k->group, group) == 0 && strcmp (k->key, key) == 0)
-      return k;
+  for (const PxConfigKey *const *t = tables; *t; t++)
+    for (const PxConfigKey *k = *t; k->group; k++)
+      if (strcmp (k->group, group) == 0 && strcmp (k->key, key) == 0)
+        return k;
   return NULL;
 }
 
@@ -31,8 +32,96 @@ px_config_free (PxConfig *cfg)
   g_free (cfg);
 }
 
+/* Check the loaded KF against KEYS; PATH names it in messages. */
+static gboolean check_key (PxConfig *cfg, GKeyFile *kf, const char *path, const PxConfigKey *k, GError **error);
+
+static PxConfig *
+check (GKeyFile *kf, const char *path, const PxConfigKey *const *tables, GError **error)
+{
+  g_autoptr(PxConfig) cfg = g_new0 (PxConfig, 1);
+  cfg->path = g_strdup (path);
+  cfg->tables = tables;
+  cfg->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  cfg->lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (guint g = 0; groups[g]; g++)
+    {
+      g_auto(GStrv) names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      for (guint i = 0; names && names[i]; i++)
+        if (!find_key (tables, groups[g], names[i]))
+          {
+            g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+                         "%s: unknown key '%s' in group [%s] (see etc/site.conf for the documented keys)", path,
+                         names[i], groups[g]);
+            return FALSE;
+          }
+    }
+  for (const PxConfigKey *const *t = tables; *t; t++)
+    for (const PxConfigKey *k = *t; k->group; k++)
+      if (!check_key (cfg, kf, path, k, error))
+        return FALSE;
+  return g_steal_pointer (&cfg);
+}
+
+/* Read, check and keep key K's value. */
+static gboolean
+check_key (PxConfig *cfg, GKeyFile *kf, const char *path, const PxConfigKey *k, GError **error)
+{
+  char *v = g_key_file_get_string (kf, k->group, k->key, NULL);
+  if (v)
+    g_strstrip (v);
+  if (!v && !k->def)
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: required key '%s' missing in group [%s]: %s",
+                   path, k->key, k->group, k->doc);
+      return FALSE;
+    }
+  if (!v)
+    v = g_strdup (k->def);
+  if (k->type == PX_CONFIG_INT || k->type == PX_CONFIG_COUNT)
+    {
+      char *end = NULL;
+      gint64 min = k->type == PX_CONFIG_INT ? 1 : 0;
+      gint64 n = g_ascii_strtoll (v, &end, 10);
+      if (!*v || *end || n < min)
+        {
+          g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+                       "%s: [%s] %s = '%s' is not a whole number of at least %" G_GINT64_FORMAT, path, k->group,
+                       k->key, v, min);
+          g_free (v);
+          return FALSE;
+        }
+    }
+  else if (k->type == PX_CONFIG_BOOL && strcmp (v, "true") != 0 && strcmp (v, "false") != 0)
+    {
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s' must be true or false",
+                   path, k->group, k->key, v);
+      g_free (v);
+      return FALSE;
+    }
+  char *name = g_strdup_printf ("%s.%s", k->group, k->key);
+  if (k->type == PX_CONFIG_LIST)
+    {
+      char **items = g_strsplit (v, ",", -1);
+      guint o = 0;
+      for (guint i = 0; items[i]; i++)
+        {
+          g_strstrip (items[i]);
+          if (*items[i])
+            items[o++] = items[i];
+          else
+            g_free (items[i]);
+        }
+      items[o] = NULL;
+      g_hash_table_insert (cfg->lists, g_strdup (name), items);
+    }
+  g_hash_table_insert (cfg->values, name, v);
+  return TRUE;
+}
+
 PxConfig *
-px_config_load (const char *path, const PxConfigKey *keys, GError **error)
+px_config_load (const char *path, const PxConfigKey *const *tables, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) local = NULL;
@@ -42,78 +131,22 @@ px_config_load (const char *path, const PxConfigKey *keys, GError **error)
                    local->message);
       return NULL;
     }
-  g_autoptr(PxConfig) cfg = g_new0 (PxConfig, 1);
-  cfg->path = g_strdup (path);
-  cfg->keys = keys;
-  cfg->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  cfg->lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  return check (kf, path, tables, error);
+}
 
-  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
-  for (guint g = 0; groups[g]; g++)
+PxConfig *
+px_config_load_data (const char *data, gsize size, const char *name, const PxConfigKey *const *tables,
+                     GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_data (kf, data, size, G_KEY_FILE_NONE, &local))
     {
-      g_auto(GStrv) names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
-      for (guint i = 0; names && names[i]; i++)
-        if (!find_key (keys, groups[g], names[i]))
-          {
-            g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
-                         "%s: unknown key '%s' in group [%s] (see etc/site.conf for the documented keys)", path,
-                         names[i], groups[g]);
-            return NULL;
-          }
+      g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "cannot load config '%s': %s", name,
+                   local->message);
+      return NULL;
     }
-  for (const PxConfigKey *k = keys; k->group; k++)
-    {
-      char *v = g_key_file_get_string (kf, k->group, k->key, NULL);
-      if (v)
-        g_strstrip (v);
-      if (!v && !k->def)
-        {
-          g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: required key '%s' missing in group [%s]: %s",
-                       path, k->key, k->group, k->doc);
-          return NULL;
-        }
-      if (!v)
-        v = g_strdup (k->def);
-      if (k->type == PX_CONFIG_INT || k->type == PX_CONFIG_COUNT)
-        {
-          char *end = NULL;
-          gint64 min = k->type == PX_CONFIG_INT ? 1 : 0;
-          gint64 n = g_ascii_strtoll (v, &end, 10);
-          if (!*v || *end || n < min)
-            {
-              g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
-                           "%s: [%s] %s = '%s' is not a whole number of at least %" G_GINT64_FORMAT, path, k->group,
-                           k->key, v, min);
-              g_free (v);
-              return NULL;
-            }
-        }
-      else if (k->type == PX_CONFIG_BOOL && strcmp (v, "true") != 0 && strcmp (v, "false") != 0)
-        {
-          g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID, "%s: [%s] %s = '%s' must be true or false",
-                       path, k->group, k->key, v);
-          g_free (v);
-          return NULL;
-        }
-      char *name = g_strdup_printf ("%s.%s", k->group, k->key);
-      if (k->type == PX_CONFIG_LIST)
-        {
-          char **items = g_strsplit (v, ",", -1);
-          guint o = 0;
-          for (guint i = 0; items[i]; i++)
-            {
-              g_strstrip (items[i]);
-              if (*items[i])
-                items[o++] = items[i];
-              else
-                g_free (items[i]);
-            }
-          items[o] = NULL;
-          g_hash_table_insert (cfg->lists, g_strdup (name), items);
-        }
-      g_hash_table_insert (cfg->values, name, v);
-    }
-  return g_steal_pointer (&cfg);
+  return check (kf, name, tables, error);
 }
 
 const char *
@@ -154,4 +187,29 @@ char **
 px_config_list (const PxConfig *cfg, const char *group, const char *key)
 {
   return (char **) value (cfg, group, key, cfg->lists);
+}
+
+void
+px_config_bind (const PxConfig *cfg, const PxConfigKey *table, gpointer settings)
+{
+  for (const PxConfigKey *k = table; k->group; k++)
+    {
+      gpointer field = G_STRUCT_MEMBER_P (settings, k->field);
+      switch (k->type)
+        {
+        case PX_CONFIG_STRING:
+          *(const char **) field = px_config_string (cfg, k->group, k->key);
+          break;
+        case PX_CONFIG_INT:
+        case PX_CONFIG_COUNT:
+          *(gint64 *) field = px_config_int (cfg, k->group, k->key);
+          break;
+        case PX_CONFIG_BOOL:
+          *(gboolean *) field = px_config_bool (cfg, k->group, k->key);
+          break;
+        case PX_CONFIG_LIST:
+          *(char ***) field = px_config_list (cfg, k->group, k->key);
+          break;
+        }
+    }
 }

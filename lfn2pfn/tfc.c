@@ -571,6 +571,20 @@ px_tfc_has_protocol (const PxTfc *tfc, PxTfcDirection direction, const char *pro
   return p >= 0 && g_array_index (tfc->protocols, Proto, p).rules[direction]->len > 0;
 }
 
+const char *
+px_tfc_pick_protocol (const PxTfc *tfc, const PxTfc *other, const char *const *protocols, GError **error)
+{
+  for (guint i = 0; protocols && protocols[i]; i++)
+    if (px_tfc_has_protocol (tfc, PX_TFC_LFN_TO_PFN, protocols[i])
+        && (!other || px_tfc_has_protocol (other, PX_TFC_LFN_TO_PFN, protocols[i])))
+      return protocols[i];
+  g_autofree char *list = protocols ? g_strjoinv (",", (char **) protocols) : g_strdup ("");
+  g_set_error (error, PX_TFC_ERROR, PX_TFC_ERROR_PROTOCOL, "no protocol of %s (%s) has lfn-to-pfn rules in %s",
+               other ? "site.protocols" : "the protocols", list,
+               other ? "both catalogues" : "the catalogue");
+  return NULL;
+}
+
 PxTfcMapper *
 px_tfc_mapper_new (const PxTfc *tfc, PxTfcDirection direction, const char *protocol, const char *destination,
                    gboolean custodial, GError **error)

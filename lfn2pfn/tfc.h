@@ -87,6 +87,13 @@ const GPtrArray *px_tfc_get_warnings (const PxTfc *tfc);
 /* Protocols that have rules in DIRECTION, in order of first appearance. */
 GPtrArray *px_tfc_list_protocols (const PxTfc *tfc, PxTfcDirection direction);
 gboolean px_tfc_has_protocol (const PxTfc *tfc, PxTfcDirection direction, const char *protocol);
+/* Which protocol a site uses for its files — the one definition every agent
+ * and command goes by: the first of PROTOCOLS (the site's [site] protocols,
+ * in order of preference) that TFC has lfn-to-pfn rules for and, for a
+ * copy, that OTHER (the far side's catalogue; NULL: none) has too.  NULL
+ * with PX_TFC_ERROR_PROTOCOL naming the list when there is none. */
+const char *px_tfc_pick_protocol (const PxTfc *tfc, const PxTfc *other, const char *const *protocols,
+                                  GError **error);
 
 /* DESTINATION may be NULL (not filtered).  Fails with PX_TFC_ERROR_PROTOCOL when
  * the catalogue has no rule for PROTOCOL in DIRECTION. */

@@ -38,7 +38,7 @@ sql_p () {
 }
 
 sql () {
-	if [ $# -gt 0 ]; then sql_p "$1"; else sql_p -; fi
+	if [ $# -gt 0 ]; then psql "$PHEDEX_DB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; else sql_p -; fi
 }
 
 sql_eq () {

@@ -74,6 +74,19 @@ test_expect_success 'the publish agent keeps a POOL catalogue; phedex catalog ex
 	test_expect_code 1 phedex catalog export --node T9_None 2>err && grep -q "unknown node .T9_None." err
 EOT
 
+test_expect_success 'phedex catalog list reads back what export wrote (GUID, LFN, PFN)' - <<\EOT
+	delivered &&
+	phedex catalog export --node T2_CMD -o listed.xml >/dev/null &&
+	phedex catalog list --json listed.xml >list.json &&
+	python3 - <<-\EOF
+	import json, xml.etree.ElementTree as ET
+	want = sorted((f.get("ID"), f.find("logical/lfn").get("name"), f.find("physical/pfn").get("name"))
+	              for f in ET.parse("listed.xml").getroot().findall("File"))
+	got = sorted((r["guid"], r["lfn"], r["pfn"]) for r in json.load(open("list.json")))
+	assert len(got) == 12 and got == want, (got, want)
+	EOF
+EOT
+
 test_expect_success 'SIGTERM stops every agent' - <<\EOT
 	stop_agents T1_CH_Source T2_CMD &&
 	wait_for 20 "! pgrep -f \"phedex-agent --config $W/\" >/dev/null"

@@ -18,11 +18,12 @@ test_every_key_documented (void)
 {
   g_autofree char *path = example ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_keys, &error);
+  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_tables, &error);
   g_assert_no_error (error);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL));
-  for (const PxConfigKey *k = px_site_config_keys; k->group; k++)
+  for (const PxConfigKey *const *t = px_site_config_tables; *t; t++)
+    for (const PxConfigKey *k = *t; k->group; k++)
     {
       if (!g_key_file_has_key (kf, k->group, k->key, NULL))
         g_error ("key [%s] %s is missing from etc/site.conf", k->group, k->key);
@@ -44,22 +45,22 @@ test_unknown_key_refused (void)
   g_autofree char *path = g_build_filename (dir, "site.conf", NULL);
   g_assert_true (g_file_set_contents (path, "[site]\nnode = X\nstorage-xml = /s.xml\nbatchsize = 3\n", -1, NULL));
   g_autoptr(GError) error = NULL;
-  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_keys, &error);
+  g_autoptr(PxConfig) cfg = px_config_load (path, px_site_config_tables, &error);
   g_assert_null (cfg);
   g_assert_nonnull (strstr (error->message, "unknown key 'batchsize' in group [site]"));
   g_assert_true (g_file_set_contents (path, "[site]\nnode = X\n", -1, NULL));
   g_clear_error (&error);
-  cfg = px_config_load (path, px_site_config_keys, &error);
+  cfg = px_config_load (path, px_site_config_tables, &error);
   g_assert_null (cfg);
   g_assert_nonnull (strstr (error->message, "required key 'storage-xml' missing"));
   g_assert_true (g_file_set_contents (path, "[site]\nnode = X\nstorage-xml = /s\npoll-interval = soon\n", -1, NULL));
   g_clear_error (&error);
-  cfg = px_config_load (path, px_site_config_keys, &error);
+  cfg = px_config_load (path, px_site_config_tables, &error);
   g_assert_null (cfg);
   g_assert_nonnull (strstr (error->message, "'soon' is not a whole number"));
   g_assert_true (g_file_set_contents (path, "[site]\nnode = X\nstorage-xml = /s\n[download]\nbatch = -5\n", -1, NULL));
   g_clear_error (&error);
-  cfg = px_config_load (path, px_site_config_keys, &error);
+  cfg = px_config_load (path, px_site_config_tables, &error);
   g_assert_null (cfg);
   g_assert_nonnull (strstr (error->message, "[download] batch = '-5' is not a whole number of at least 1"));
   g_unlink (path);

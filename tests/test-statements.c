@@ -17,9 +17,9 @@ main (void)
       printf ("Bail out! %s\n", error->message);
       return 1;
     }
-  /* The statements that read the injection staging table need it. */
-  if (!px_tmdb_exec_sql (db, "CREATE TEMP TABLE px_inject (lfn text, bytes bigint, checksum text, dataset text, "
-                             "dbs text, dataset_open boolean, block text, block_open boolean)", &error))
+  /* The statements that read the injection staging table need it (it lives
+   * until the transaction ends). */
+  if (!px_tmdb_begin (db, &error) || !px_tmdb_inject_stage (db, NULL, &error))
     {
       printf ("Bail out! %s\n", error->message);
       return 1;

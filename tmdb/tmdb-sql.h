@@ -7,11 +7,9 @@
 #define PX_TMDB_STATEMENT_NAMES(X) \
   X (node_add) \
   X (node_id) \
-  X (node_list) \
   X (node_upload_tfc) \
   X (node_tfcs) \
   X (link_add) \
-  X (link_list) \
   X (agent_register) \
   X (agent_heartbeat) \
   X (agent_stopped) \

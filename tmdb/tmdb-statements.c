@@ -28,13 +28,6 @@ PX_SQL (node_add, "id",
     "INSERT INTO nodes (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id");
 PX_SQL (node_id, "id,kind",
     "SELECT id, kind FROM nodes WHERE name = $1");
-PX_SQL (node_list, "name,kind,has_tfc,files,bytes,agents",
-    "SELECT n.name, n.kind, n.tfc IS NOT NULL AS has_tfc, "
-    "  (SELECT count(*) FROM replicas r WHERE r.node = n.id) AS files, "
-    "  (SELECT coalesce(sum(f.bytes), 0) FROM replicas r JOIN files f ON f.id = r.file WHERE r.node = n.id) AS bytes, "
-    "  (SELECT string_agg(a.agent, ',' ORDER BY a.agent) FROM agents a WHERE a.node = n.id "
-    "     AND px_alive(a)) AS agents "
-    "FROM nodes n ORDER BY n.name");
 PX_SQL (node_upload_tfc, "id",
     "UPDATE nodes SET tfc = $2, tfc_updated = now() WHERE name = $1 AND tfc IS DISTINCT FROM $2 RETURNING id");
 PX_SQL (node_tfcs, "id,name,tfc,tfc_updated",
@@ -43,9 +36,6 @@ PX_SQL (link_add, "ok",
     "INSERT INTO links (from_node, to_node, distance) SELECT f.id, t.id, $3 FROM nodes f, nodes t "
     "WHERE f.name = $1 AND t.name = $2 "
     "ON CONFLICT (from_node, to_node) DO UPDATE SET distance = excluded.distance, active = true RETURNING true AS ok");
-PX_SQL (link_list, "from_name,to_name,distance,active",
-    "SELECT f.name AS from_name, t.name AS to_name, l.distance, l.active FROM links l JOIN nodes f ON f.id = l.from_node "
-    "JOIN nodes t ON t.id = l.to_node ORDER BY f.name, t.name");
 
 /* ---- agents ---- */
 /* A new download agent can open paths: routers hear it on phedex_topology. */
@@ -205,7 +195,9 @@ PX_SQL (router_next_try, "seconds",
     "AND state IN ('new', 'no_source', 'no_path')");
 /* Subscriptions of this node: mark complete; carry out moves (delete the
  * other copies once every file is here, except where another subscription
- * wants them); clean transit copies made for this node's requests. */
+ * wants them); clean transit copies made for this node's requests once no
+ * request for the file is open anywhere (another destination may route
+ * through the same hop) and the hop node does not want the file itself. */
 PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions",
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
     "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
@@ -227,7 +219,8 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
     "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
-    "    AND NOT px_wanted(t.file, t.to_node) "
+    "    AND NOT px_wanted(t.file, t.to_node) AND NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = t.file "
+    "      AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path')) "
     "  ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT (SELECT count(*) FROM c) AS completed, (SELECT count(*) FROM m) AS moved, "
     "  (SELECT count(*) FROM md) AS move_deletions, (SELECT count(*) FROM tr) AS transit_deletions");
@@ -349,13 +342,17 @@ PX_SQL (delete_leftovers_done, "",
 /* Move and transit deletions of copies the node now wants are dropped. */
 PX_SQL (delete_drop_wanted, "file",
     "DELETE FROM deletions d WHERE d.node = $1 AND d.why <> 'user' AND px_wanted(d.file, d.node) RETURNING d.file");
-/* Deletions that are safe now: another good copy exists (or forced), and
- * no queued or active transfer reads from this copy (those wait). */
+/* Deletions that are safe now: another good copy exists (or forced), no
+ * queued or active transfer reads from this copy, and for a transit copy no
+ * request anywhere is still open for the file (it may yet be routed through
+ * here); the others wait. */
 PX_SQL (delete_claim, "file,lfn",
     "SELECT d.file, f.lfn FROM deletions d JOIN files f ON f.id = d.file WHERE d.node = $1 AND (d.force "
     "  OR EXISTS (SELECT 1 FROM replicas r WHERE r.file = d.file AND r.node <> d.node AND r.state = 'ok')) "
     "  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.file = d.file AND t.from_node = d.node "
     "    AND t.state IN ('queued', 'active')) "
+    "  AND (d.why <> 'transit' OR NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = d.file "
+    "    AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path'))) "
     "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED");
 PX_SQL (delete_done, "",
     "WITH d AS (DELETE FROM deletions WHERE node = $1 AND file = ANY($2::bigint[]) RETURNING file) "
@@ -566,20 +563,10 @@ PX_SQL (demo_progress, "name,files,errors",
     "JOIN nodes n ON n.id = s.node JOIN blocks b ON b.dataset = s.dataset JOIN files f ON f.block = b.id "
     "LEFT JOIN replicas r ON r.file = f.id AND r.node = n.id GROUP BY n.id, n.name ORDER BY n.name");
 
-/* Every statement, for the shape test and the name lookup. */
+/* Every statement, for the shape test. */
 const PxTmdbStatement *const px_tmdb_statements[] = {
 #define X(id) &px_sql_##id,
   PX_TMDB_STATEMENT_NAMES (X)
 #undef X
   NULL
 };
-
-const PxTmdbStatement *
-px_tmdb_statement_lookup (const char *name)
-{
-  for (const PxTmdbStatement *const *s = px_tmdb_statements; *s; s++)
-    if (strcmp ((*s)->name, name) == 0)
-      return *s;
-  g_critical ("no TMDB statement '%s'", name);
-  return NULL;
-}

@@ -3,6 +3,8 @@
 #include "config.h"
 #include "tmdb.h"
 #include <libpq-fe.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -132,14 +134,6 @@ execute (PxTmdb *db, const PxTmdbStatement *st, int n, const char *const *params
   return wrap (res, st);
 }
 
-PxRows *
-px_tmdb_exec (PxTmdb *db, const char *name, int n, const char *const *params, GError **error)
-{
-  const PxTmdbStatement *st = px_tmdb_statement_lookup (name);
-  g_return_val_if_fail (st != NULL, NULL);
-  return execute (db, st, n, params, error);
-}
-
 /* The column names of RES against ST's declaration: "got (a, b), expected
  * (a, c)", the way pg_basebackup checks IDENTIFY_SYSTEM's result. */
 static gboolean
@@ -251,8 +245,21 @@ px_tmdb_array_len (const PxTmdbArray *a)
 void
 px_tmdb_array_text (PxTmdbArray *a, const char *value)
 {
-  px_tmdb_array_add (a->text, value);
-  a->len++;
+  if (a->len++)
+    g_string_append_c (a->text, ',');
+  if (!value)
+    {
+      g_string_append (a->text, "NULL");
+      return;
+    }
+  g_string_append_c (a->text, '"');
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (a->text, '\\');
+      g_string_append_c (a->text, *p);
+    }
+  g_string_append_c (a->text, '"');
 }
 
 void
@@ -336,26 +343,6 @@ px_tmdb_copy_field (GString *out, const char *value)
       }
 }
 
-void
-px_tmdb_array_add (GString *out, const char *value)
-{
-  if (out->len > 1)
-    g_string_append_c (out, ',');
-  if (!value)
-    {
-      g_string_append (out, "NULL");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = value; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (out, '\\');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
 gboolean
 px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **error)
 {
@@ -365,7 +352,8 @@ px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **erro
       set_pg_error (error, db->conn, res, "cannot start COPY");
       return FALSE;
     }
-  if (PQputCopyData (db->conn, data->str, (int) data->len) != 1 || PQputCopyEnd (db->conn, NULL) != 1)
+  if ((data && data->len && PQputCopyData (db->conn, data->str, (int) data->len) != 1)
+      || PQputCopyEnd (db->conn, NULL) != 1)
     {
       set_pg_error (error, db->conn, NULL, "COPY failed");
       return FALSE;
@@ -390,28 +378,6 @@ px_rows_count (const PxRows *rows)
   return (guint) PQntuples (rows->res);
 }
 
-const char *
-px_rows_get (const PxRows *rows, guint row, guint col)
-{
-  if (PQgetisnull (rows->res, (int) row, (int) col))
-    return NULL;
-  return PQgetvalue (rows->res, (int) row, (int) col);
-}
-
-gint64
-px_rows_get_int (const PxRows *rows, guint row, guint col)
-{
-  const char *v = px_rows_get (rows, row, col);
-  return v ? g_ascii_strtoll (v, NULL, 10) : 0;
-}
-
-gboolean
-px_rows_get_bool (const PxRows *rows, guint row, guint col)
-{
-  const char *v = px_rows_get (rows, row, col);
-  return v && v[0] == 't';
-}
-
 guint
 px_rows_affected (const PxRows *rows)
 {
@@ -433,8 +399,10 @@ px_rows_free (PxRows *rows)
 static int
 column (const PxRows *rows, const char *name)
 {
+  /* A name seen before at this address is checked once more (an address may
+   * be reused by another string), which costs one short comparison. */
   for (int i = 0; i < rows->ncols; i++)
-    if (rows->seen[i] == name)
+    if (rows->seen[i] == name && strcmp (PQfname (rows->res, i), name) == 0)
       return i;
   for (int i = 0; i < rows->ncols; i++)
     if (strcmp (PQfname (rows->res, i), name) == 0)
@@ -481,6 +449,32 @@ gboolean
 px_rows_is_null (const PxRows *rows, guint row, const char *name)
 {
   return px_rows_text (rows, row, name) == NULL;
+}
+
+/* The connection a signal handler may cancel, as libpq's PGcancel (safe to
+ * use from a handler).  Swapped with the signals blocked. */
+static PGcancel *volatile signal_cancel;
+
+void
+px_tmdb_set_signal_cancel (PxTmdb *db)
+{
+  sigset_t all, old;
+  sigfillset (&all);
+  pthread_sigmask (SIG_BLOCK, &all, &old);
+  PGcancel *prev = signal_cancel;
+  signal_cancel = db ? PQgetCancel (db->conn) : NULL;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (prev)
+    PQfreeCancel (prev);
+}
+
+void
+px_tmdb_cancel_from_signal (void)
+{
+  char errbuf[256];
+  PGcancel *c = signal_cancel;
+  if (c)
+    (void) PQcancel (c, errbuf, sizeof errbuf);
 }
 
 gboolean

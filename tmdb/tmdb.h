@@ -25,12 +25,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdb, px_tmdb_free)
 /* FALSE once the connection is lost (reconnect with a new PxTmdb). */
 gboolean px_tmdb_is_ok (PxTmdb *db);
 
-/* Run statement NAME from the statement table (tmdb/tmdb-statements.c) with
- * N text parameters (NULL = SQL NULL).  Prepared once per connection. */
-PxRows *px_tmdb_exec (PxTmdb *db, const char *name, int n, const char *const *params, GError **error);
-#define px_tmdb_run(db, name, error, ...) \
-  px_tmdb_exec ((db), (name), G_N_ELEMENTS (((const char *const[]){ __VA_ARGS__ })), \
-                (const char *const[]){ __VA_ARGS__ }, (error))
 /* Run literal SQL without parameters (migrations, BEGIN/COMMIT, LISTEN). */
 gboolean px_tmdb_exec_sql (PxTmdb *db, const char *sql, GError **error);
 gboolean px_tmdb_begin (PxTmdb *db, GError **error);
@@ -40,17 +34,33 @@ void px_tmdb_rollback (PxTmdb *db);
 /* Bulk load: SQL is a "COPY ... FROM STDIN" statement, DATA tab-separated
  * text rows (use px_tmdb_copy_field to escape). */
 gboolean px_tmdb_copy_in (PxTmdb *db, const char *sql, const GString *data, GError **error);
+
+/* Injections staged for the inject_* statements: rows added one file at a
+ * time, then, inside the caller's transaction, a temporary px_inject table
+ * (dropped at commit) filled by COPY. */
+typedef struct _PxTmdbInjectRows PxTmdbInjectRows;
+PxTmdbInjectRows *px_tmdb_inject_rows_new (void);
+void px_tmdb_inject_rows_free (PxTmdbInjectRows *rows);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdbInjectRows, px_tmdb_inject_rows_free)
+void px_tmdb_inject_rows_add (PxTmdbInjectRows *rows, const char *dataset, gboolean dataset_open, const char *dbs,
+                              const char *block, gboolean block_open, const char *lfn, guint64 bytes,
+                              const char *checksum);
+/* ROWS may be NULL: an empty staging table (to describe the statements). */
+gboolean px_tmdb_inject_stage (PxTmdb *db, const PxTmdbInjectRows *rows, GError **error);
 void px_tmdb_copy_field (GString *out, const char *value);
-/* Append VALUE to a PostgreSQL array literal being built in OUT ("{" ... "}"). */
-void px_tmdb_array_add (GString *out, const char *value);
 
 guint px_rows_count (const PxRows *rows);
-const char *px_rows_get (const PxRows *rows, guint row, guint col); /* NULL for SQL NULL */
-gint64 px_rows_get_int (const PxRows *rows, guint row, guint col);
-gboolean px_rows_get_bool (const PxRows *rows, guint row, guint col);
 guint px_rows_affected (const PxRows *rows);
 void px_rows_free (PxRows *rows);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxRows, px_rows_free)
+
+/* Cancel from a signal handler: make DB the connection whose running
+ * statement px_tmdb_cancel_from_signal () cancels (NULL: none).  Call it
+ * from the thread that owns the connection, outside the handler. */
+void px_tmdb_set_signal_cancel (PxTmdb *db);
+/* Async-signal-safe (PQcancel with a stack buffer): ask the server to
+ * cancel the statement now running on that connection, if any. */
+void px_tmdb_cancel_from_signal (void);
 
 /* LISTEN/NOTIFY. */
 gboolean px_tmdb_listen (PxTmdb *db, const char *channel, GError **error);
@@ -125,7 +135,9 @@ PxRows *px_tmdb_query_params (PxTmdb *db, const PxTmdbStatement *statement, guin
 #define px_tmdb_query0(db, statement, error) px_tmdb_query_params ((db), &(statement), 0, NULL, (error))
 
 /* Columns by name (a name the statement does not return is a programmer
- * error).  NULL / 0 / FALSE for SQL NULL. */
+ * error).  NULL / 0 / FALSE for SQL NULL.  Resolved once per result and
+ * name (remembered by address, confirmed by one comparison, so any string
+ * is safe). */
 const char *px_rows_text (const PxRows *rows, guint row, const char *column);
 gint64 px_rows_int (const PxRows *rows, guint row, const char *column);
 double px_rows_double (const PxRows *rows, guint row, const char *column);
@@ -135,6 +147,3 @@ gboolean px_rows_is_null (const PxRows *rows, guint row, const char *column);
 /* Check STATEMENT's result shape against the database without running it
  * (PQdescribePrepared): for tests. */
 gboolean px_tmdb_describe (PxTmdb *db, const PxTmdbStatement *statement, GError **error);
-
-/* Legacy lookup by name (being retired). */
-const PxTmdbStatement *px_tmdb_statement_lookup (const char *name);

@@ -506,11 +506,22 @@ static char *
 http_url (const char *pfn)
 {
   static const struct { const char *from, *to; } map[] = {
-    { "http://", "http://" }, { "https://", "https://" }, { "dav://", "http://" }, { "davs://", "https://" },
+    { "http", "http" }, { "https", "https" }, { "dav", "http" }, { "davs", "https" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
-    if (g_ascii_strncasecmp (pfn, map[i].from, strlen (map[i].from)) == 0)
-      return g_strconcat (map[i].to, pfn + strlen (map[i].from), NULL);
+  const char *scheme = g_uri_peek_scheme (pfn);
+  for (gsize i = 0; scheme && i < G_N_ELEMENTS (map); i++)
+    if (strcmp (scheme, map[i].from) == 0)
+      {
+        g_autoptr(CURLU) u = curl_url ();
+        char *url = NULL;
+        if (!u || curl_url_set (u, CURLUPART_URL, pfn, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK
+            || curl_url_set (u, CURLUPART_SCHEME, map[i].to, 0) != CURLUE_OK
+            || curl_url_get (u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+          return NULL;
+        char *out = g_strdup (url);
+        curl_free (url);
+        return out;
+      }
   return NULL;
 }
 
@@ -810,9 +821,7 @@ curl_copy (const PxTransferRequest *req, PxTransferResult *res, GError **error)
   g_autofree char *dst_path = px_transfer_local_path (req->destination);
   g_autofree char *src_url = http_url (req->source);
   g_autofree char *dst_url = http_url (req->destination);
-  if (src_path && dst_path)
-    return px_transfer_file.copy (req, res, error);
-  if (!(src_path || src_url) || !(dst_path || dst_url))
+  if ((src_path && dst_path) || !(src_path || src_url) || !(dst_path || dst_url))
     {
       g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT,
                    "cannot copy '%s' to '%s': the curl backend copies between local files (absolute paths, "
@@ -841,9 +850,6 @@ curl_copy (const PxTransferRequest *req, PxTransferResult *res, GError **error)
 static gboolean
 curl_stat (const char *pfn, guint64 *bytes, GError **error)
 {
-  g_autofree char *path = px_transfer_local_path (pfn);
-  if (path)
-    return px_transfer_file.stat (pfn, bytes, error);
   g_autofree char *url = http_url_or_fail (pfn, error);
   g_autoptr(CURL) h = url ? new_handle (error) : NULL;
   if (!h)
@@ -868,9 +874,6 @@ curl_stat (const char *pfn, guint64 *bytes, GError **error)
 static gboolean
 curl_remove (const char *pfn, GError **error)
 {
-  g_autofree char *path = px_transfer_local_path (pfn);
-  if (path)
-    return px_transfer_file.remove (pfn, error);
   g_autofree char *url = http_url_or_fail (pfn, error);
   g_autoptr(CURL) h = url ? new_handle (error) : NULL;
   if (!h)
@@ -886,10 +889,6 @@ curl_remove (const char *pfn, GError **error)
 static gboolean
 curl_rename (const char *from, const char *to, GError **error)
 {
-  g_autofree char *from_path = px_transfer_local_path (from);
-  g_autofree char *to_path = px_transfer_local_path (to);
-  if (from_path && to_path)
-    return px_transfer_file.rename (from, to, error);
   g_autofree char *from_url = http_url_or_fail (from, error);
   g_autofree char *to_url = from_url ? http_url_or_fail (to, error) : NULL;
   if (!to_url)
@@ -948,9 +947,6 @@ digest_adler32 (const char *digest, guint32 *adler)
 static gboolean
 curl_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **error)
 {
-  g_autofree char *path = px_transfer_local_path (pfn);
-  if (path)
-    return px_transfer_file.checksum (pfn, sum, how, error);
   g_autofree char *url = http_url_or_fail (pfn, error);
   g_autoptr(CURL) h = url ? new_handle (error) : NULL;
   if (!h)

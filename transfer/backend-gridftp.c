@@ -85,39 +85,48 @@ globus_ready (GError **error)
 static gboolean
 is_gridftp (const char *pfn)
 {
-  return g_ascii_strncasecmp (pfn, "gsiftp://", 9) == 0 || g_ascii_strncasecmp (pfn, "ftp://", 6) == 0;
+  const char *scheme = g_uri_peek_scheme (pfn);
+  return g_strcmp0 (scheme, "gsiftp") == 0 || g_strcmp0 (scheme, "ftp") == 0;
 }
 
-/* Where the path of URL starts ("ftp://host:port/path" -> "/path"), or NULL. */
-static const char *
-url_path (const char *url)
-{
-  const char *p = strstr (url, "://");
-  return p ? strchr (p + 3, '/') : NULL;
-}
-
-/* "ftp://host:port" of URL. */
+/* "ftp://host:port" of URL (GUri). */
 static char *
 url_server (const char *url)
 {
-  const char *path = url_path (url);
-  return path ? g_strndup (url, path - url) : g_strdup (url);
+  g_autoptr(GUri) u = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (!u)
+    return g_strdup (url);
+  return g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (u), g_uri_get_userinfo (u), g_uri_get_host (u),
+                     g_uri_get_port (u), "", NULL, NULL);
 }
 
-/* The URL of the directory holding URL, or NULL at the root. */
+/* The URL of the directory holding URL, or NULL at the root (GUri). */
 static char *
 url_parent (const char *url)
 {
-  const char *path = url_path (url);
-  if (!path)
+  g_autoptr(GUri) u = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (!u)
     return NULL;
-  const char *end = url + strlen (url);
-  while (end > path + 1 && end[-1] == '/') /* trailing slashes */
-    end--;
-  while (end > path && end[-1] != '/') /* the last name */
-    end--;
-  /* end - 1 is the slash before the last name */
-  return end - 1 > path ? g_strndup (url, end - 1 - url) : NULL;
+  g_autofree char *path = g_strdup (g_uri_get_path (u));
+  gsize len = strlen (path);
+  while (len > 1 && path[len - 1] == '/') /* trailing slashes */
+    path[--len] = '\0';
+  char *slash = strrchr (path, '/');
+  if (!slash || slash == path)
+    return NULL;
+  *slash = '\0';
+  return g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (u), g_uri_get_userinfo (u), g_uri_get_host (u),
+                     g_uri_get_port (u), path, NULL, NULL);
+}
+
+/* Operations reach this backend only for gsiftp:// and ftp:// PFNs (see
+ * px_transfer_backend_for); anything else is a caller's mistake. */
+static gboolean
+not_ours (const char *pfn, GError **error)
+{
+  g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "gridftp: '%s' is not a gsiftp:// or ftp:// URL",
+               pfn);
+  return FALSE;
 }
 
 /* ---- failures ---- */
@@ -288,7 +297,8 @@ fail_with (const Failure *f, const char *what, const char *url, const char *url2
       /* Which end?  Globus names it: "Unable to connect to 127.0.0.1:2811". */
       const char *which = url;
       g_autofree char *server2 = url2 ? url_server (url2) : NULL;
-      if (server2 && strstr (f->message, strstr (server2, "://") + 3))
+      const char *authority = server2 ? strstr (server2, "://") : NULL;
+      if (authority && strstr (f->message, authority + 3))
         which = url2;
       g_autofree char *server = url_server (which);
       g_set_error (error, PX_TRANSFER_ERROR, f->code, "gridftp: cannot connect to %s: %s%s; globus: %s", server,
@@ -1009,9 +1019,7 @@ gridftp_copy (const PxTransferRequest *req, PxTransferResult *res, GError **erro
 {
   g_autofree char *src_path = px_transfer_local_path (req->source);
   g_autofree char *dst_path = px_transfer_local_path (req->destination);
-  if (src_path && dst_path)
-    return px_transfer_file.copy (req, res, error);
-  if ((!src_path && !is_gridftp (req->source)) || (!dst_path && !is_gridftp (req->destination)))
+  if ((src_path && dst_path) || (!src_path && !is_gridftp (req->source)) || (!dst_path && !is_gridftp (req->destination)))
     {
       g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT,
                    "gridftp: cannot copy '%s' to '%s': each end must be gsiftp://, ftp:// or a local file",
@@ -1033,7 +1041,7 @@ static gboolean
 gridftp_stat (const char *pfn, guint64 *bytes, GError **error)
 {
   if (!is_gridftp (pfn))
-    return px_transfer_file.stat (pfn, bytes, error);
+    return not_ours (pfn, error);
   g_autofree char *subject = g_strdup_printf ("stat of '%s'", pfn);
   g_autoptr (Session) s = session_new (NULL, subject, error);
   g_autoptr (Failure) f = s ? ftp_size (s, pfn, bytes) : NULL;
@@ -1044,7 +1052,7 @@ static gboolean
 gridftp_remove (const char *pfn, GError **error)
 {
   if (!is_gridftp (pfn))
-    return px_transfer_file.remove (pfn, error);
+    return not_ours (pfn, error);
   g_autofree char *subject = g_strdup_printf ("removal of '%s'", pfn);
   g_autoptr (Session) s = session_new (NULL, subject, error);
   g_autoptr (Failure) f = s ? ftp_delete (s, pfn) : NULL;
@@ -1054,8 +1062,6 @@ gridftp_remove (const char *pfn, GError **error)
 static gboolean
 gridftp_rename (const char *from, const char *to, GError **error)
 {
-  if (!is_gridftp (from) && !is_gridftp (to))
-    return px_transfer_file.rename (from, to, error);
   g_autofree char *server_from = url_server (from), *server_to = url_server (to);
   if (!is_gridftp (from) || !is_gridftp (to) || g_ascii_strcasecmp (server_from, server_to) != 0)
     {
@@ -1074,7 +1080,7 @@ static gboolean
 gridftp_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **error)
 {
   if (!is_gridftp (pfn))
-    return px_transfer_file.checksum (pfn, sum, how, error);
+    return not_ours (pfn, error);
   g_autofree char *subject = g_strdup_printf ("checksum of '%s'", pfn);
   g_autoptr (Session) s = session_new (NULL, subject, error);
   if (!s)

@@ -36,35 +36,40 @@ parse_url (const char *pfn, NullUrl *u, GError **error)
   memset (u, 0, sizeof *u);
   u->size = -1;
   u->truncate = -1;
-  if (g_ascii_strncasecmp (pfn, "null://", 7) != 0)
+  g_autoptr(GUri) uri = g_strcmp0 (g_uri_peek_scheme (pfn), "null") == 0 ? g_uri_parse (pfn, G_URI_FLAGS_NONE, NULL)
+                                                                        : NULL;
+  if (!uri)
     {
       g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "'%s' is not a null:// URL", pfn);
       return FALSE;
     }
-  const char *rest = pfn + 7;
-  const char *q = strchr (rest, '?');
-  g_autofree char *path = q ? g_strndup (rest, q - rest) : g_strdup (rest);
-  u->path = g_uri_unescape_string (path, NULL);
-  if (q)
+  u->path = g_strdup (g_uri_get_path (uri));
+  const char *query = g_uri_get_query (uri);
+  if (query)
     {
-      g_auto(GStrv) kv = g_strsplit (q + 1, "&", -1);
-      for (guint i = 0; kv[i]; i++)
+      g_autoptr(GHashTable) params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+      if (!params)
         {
-          char *eq = strchr (kv[i], '=');
-          if (!eq)
-            continue;
-          *eq = '\0';
-          const char *v = eq + 1;
-          if (strcmp (kv[i], "size") == 0) u->size = g_ascii_strtoll (v, NULL, 10);
-          else if (strcmp (kv[i], "time") == 0) u->time = g_ascii_strtod (v, NULL);
-          else if (strcmp (kv[i], "fail") == 0) u->fail = parse_count (v);
-          else if (strcmp (kv[i], "corrupt") == 0) u->corrupt = parse_count (v);
-          else if (strcmp (kv[i], "truncate") == 0) u->truncate = g_ascii_strtoll (v, NULL, 10);
+          g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "null: bad query in '%s'", pfn);
+          g_free (u->path);
+          return FALSE;
+        }
+      GHashTableIter it;
+      gpointer key, value;
+      g_hash_table_iter_init (&it, params);
+      while (g_hash_table_iter_next (&it, &key, &value))
+        {
+          const char *k = key, *v = value;
+          if (strcmp (k, "size") == 0) u->size = g_ascii_strtoll (v, NULL, 10);
+          else if (strcmp (k, "time") == 0) u->time = g_ascii_strtod (v, NULL);
+          else if (strcmp (k, "fail") == 0) u->fail = parse_count (v);
+          else if (strcmp (k, "corrupt") == 0) u->corrupt = parse_count (v);
+          else if (strcmp (k, "truncate") == 0) u->truncate = g_ascii_strtoll (v, NULL, 10);
           else
             {
               g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT,
                            "null: unknown parameter '%s' in '%s' (known: size, time, fail, corrupt, truncate)",
-                           kv[i], pfn);
+                           k, pfn);
               g_free (u->path);
               return FALSE;
             }

@@ -40,15 +40,23 @@ px_transfer_checksum_init (PxChecksum *sum)
   sum->algos = PX_CHECKSUM_ADLER32 | (config.checksums & PX_CHECKSUM_CKSUM);
 }
 
+/* "" for a plain absolute path, else the URL's scheme (lower case), or NULL. */
 static char *
 scheme_of (const char *pfn)
 {
   if (pfn[0] == '/')
     return g_strdup ("");
-  const char *colon = strstr (pfn, "://");
-  if (!colon)
-    return NULL;
-  return g_ascii_strdown (pfn, colon - pfn);
+  return g_strdup (g_uri_peek_scheme (pfn));
+}
+
+GUri *
+px_transfer_parse_url (const char *pfn, GError **error)
+{
+  g_autoptr(GError) e = NULL;
+  GUri *u = g_uri_parse (pfn, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, &e);
+  if (!u)
+    g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "'%s' is not a URL: %s", pfn, e->message);
+  return u;
 }
 
 const PxTransferBackend *
@@ -85,19 +93,61 @@ px_transfer_local_path (const char *pfn)
 {
   if (pfn[0] == '/')
     return g_strdup (pfn);
-  if (g_ascii_strncasecmp (pfn, "file://", 7) == 0)
+  if (g_strcmp0 (g_uri_peek_scheme (pfn), "file") != 0)
+    return NULL;
+  g_autoptr(GUri) u = g_uri_parse (pfn, G_URI_FLAGS_NONE, NULL);
+  if (!u)
+    return NULL;
+  const char *host = g_uri_get_host (u);
+  if (host && *host && g_ascii_strcasecmp (host, "localhost") != 0)
+    return NULL; /* file://host/path: only localhost is local */
+  return g_strdup (g_uri_get_path (u));
+}
+
+gboolean
+px_transfer_copy (const PxTransferRequest *req, PxTransferResult *res, const char **backend, GError **error)
+{
+  const PxTransferBackend *be = px_transfer_backend_for_copy (req->source, req->destination, error);
+  if (backend)
+    *backend = be ? be->name : "none";
+  return be && be->copy (req, res, error);
+}
+
+gboolean
+px_transfer_stat (const char *pfn, guint64 *bytes, GError **error)
+{
+  const PxTransferBackend *be = px_transfer_backend_for (pfn, error);
+  return be && be->stat (pfn, bytes, error);
+}
+
+gboolean
+px_transfer_remove (const char *pfn, GError **error)
+{
+  const PxTransferBackend *be = px_transfer_backend_for (pfn, error);
+  return be && be->remove (pfn, error);
+}
+
+gboolean
+px_transfer_rename (const char *from, const char *to, GError **error)
+{
+  const PxTransferBackend *a = px_transfer_backend_for (from, error);
+  const PxTransferBackend *b = a ? px_transfer_backend_for (to, error) : NULL;
+  if (!b)
+    return FALSE;
+  if (a != b)
     {
-      const char *p = pfn + 7;
-      if (*p != '/')
-        {
-          /* file://host/path: only localhost is local */
-          if (g_ascii_strncasecmp (p, "localhost/", 10) != 0)
-            return NULL;
-          p += 9;
-        }
-      return g_uri_unescape_string (p, NULL);
+      g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT,
+                   "cannot rename '%s' to '%s': they are on different storage (%s, %s)", from, to, a->name, b->name);
+      return FALSE;
     }
-  return NULL;
+  return a->rename (from, to, error);
+}
+
+gboolean
+px_transfer_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **error)
+{
+  const PxTransferBackend *be = px_transfer_backend_for (pfn, error);
+  return be && be->checksum (pfn, sum, how, error);
 }
 
 void

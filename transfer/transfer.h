@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include "common/px-checksum.h"
+#include "common/px-config.h"
 
 #define PX_TRANSFER_ERROR (px_transfer_error_quark ())
 GQuark px_transfer_error_quark (void);
@@ -30,6 +31,18 @@ typedef struct
   char **command;              /* the command backend's argv prefix (NULL: not configured) */
   guint checksums;             /* PxChecksumAlgos computed on streamed bytes (0: adler32 only) */
 } PxTransferConfig;
+
+/* The [transfer] group of a site config, as px_config_bind fills it. */
+typedef struct
+{
+  const char *command;
+  char **checksums;
+  gint64 gridftp_streams, gridftp_tcp_buffer;
+  const char *ca_dir, *cert, *key;
+} PxTransferSettings;
+extern const PxConfigKey px_transfer_config_keys[];
+/* Apply the [transfer] settings of CFG (load, and again on reload). */
+gboolean px_transfer_configure_from (const PxConfig *cfg, GError **error);
 
 /* Copy CFG (deep) as the settings every backend reads. */
 void px_transfer_configure (const PxTransferConfig *cfg);
@@ -88,14 +101,33 @@ extern const PxTransferBackend px_transfer_gridftp; /* gsiftp://, ftp:// (globus
 extern const PxTransferBackend px_transfer_curl;    /* http(s)://, dav(s):// (libcurl, WebDAV) */
 extern const PxTransferBackend px_transfer_command; /* external command per file */
 
+/* ---- operations: the backend is chosen here, once, per operation (gfal2's
+ * gfal_find_plugin / perform_copy), never by another backend ----
+ * A plain absolute path or a file:// URL is the file backend's; a URL goes to
+ * the backend of its scheme.  A copy goes to the site's command when one is
+ * configured; else to the backend that reaches the remote end (a local
+ * destination pulls with the source's backend, a remote destination pushes
+ * or copies third-party with its own); two local files go to the file
+ * backend.  *BACKEND (may be NULL) gets the chosen backend's name. */
+gboolean px_transfer_copy (const PxTransferRequest *req, PxTransferResult *res, const char **backend, GError **error);
+gboolean px_transfer_stat (const char *pfn, guint64 *bytes, GError **error);
+gboolean px_transfer_remove (const char *pfn, GError **error);
+/* Within one storage: FROM and TO must belong to the same backend. */
+gboolean px_transfer_rename (const char *from, const char *to, GError **error);
+gboolean px_transfer_checksum (const char *pfn, PxChecksum *sum, const char **how, GError **error);
+
 /* The backend serving PFN, or NULL with a PERMANENT error. */
 const PxTransferBackend *px_transfer_backend_for (const char *pfn, GError **error);
 /* Choose the backend for a copy: the command backend when configured; else
  * the destination's unless it is a plain local file, then the source's (a
  * null:// source steers a local write, a remote source pulls). */
 const PxTransferBackend *px_transfer_backend_for_copy (const char *from, const char *to, GError **error);
-/* The local path of a file:// URL or absolute path, else NULL. */
+/* The local path of a file:// URL (no host or localhost) or absolute path,
+ * else NULL (parsed with GUri). */
 char *px_transfer_local_path (const char *pfn);
+/* PFN parsed with GUri (G_URI_FLAGS_ENCODED: the path stays as written), or
+ * NULL with a PERMANENT error naming it. */
+GUri *px_transfer_parse_url (const char *pfn, GError **error);
 
 void px_transfer_result_init (PxTransferResult *res);
 void px_transfer_result_clear (PxTransferResult *res);
