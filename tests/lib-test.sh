@@ -3,9 +3,18 @@
 #   test_expect_success 'what the user sees' '
 #       phedex lfn2pfn ... >out && grep -q ... out
 #   '
+#   test_expect_success 'the body as a here-document: no shell quoting' - <<\EOT
+#       sql "select count(*) from nodes where kind = 'MSS'" >n && test "$(cat n)" = 1
+#   EOT
 #   test_done
-# Each test body runs in a subshell under `set -e`-like && chains; its output
-# is kept in $TEST_TMP/log and shown only when it fails.
+# Each test body runs in a subshell (in $TEST_TMP) under `set -e`-like &&
+# chains; its output is kept in $TEST_TMP/log.N and shown only when it fails.
+# A body given as - is read from stdin: a quoted here-document (<<\EOT) keeps
+# single and double quotes as they are.
+#
+# PHEDEX_TEST_RUN="2 5" runs only cases 2 and 5 of the script (the others are
+# reported as skipped); PHEDEX_KEEP_TEST_TMP=1 keeps $TEST_TMP even when all
+# pass (a failing script always keeps it and says where).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -29,9 +38,21 @@ test_at_exit () {
 	test_cleanups="$1; $test_cleanups"
 }
 
+test_selected () {
+	[ -z "${PHEDEX_TEST_RUN:-}" ] && return 0
+	for _n in $PHEDEX_TEST_RUN; do [ "$_n" = "$test_count" ] && return 0; done
+	return 1
+}
+
 test_expect_success () {
 	test_count=$((test_count + 1))
-	if ( cd "$TEST_TMP" && eval "$2" ) >"$TEST_TMP/log.$test_count" 2>&1; then
+	_body=$2
+	[ "$_body" = - ] && _body=$(cat)
+	if ! test_selected; then
+		echo "ok $test_count # skip $1 (not in PHEDEX_TEST_RUN)"
+		return 0
+	fi
+	if ( cd "$TEST_TMP" && eval "$_body" ) >"$TEST_TMP/log.$test_count" 2>&1; then
 		echo "ok $test_count - $1"
 	else
 		test_failed=$((test_failed + 1))

@@ -1,6 +1,6 @@
 #!/bin/sh
 # phedex inject refuses a bad injection file before it connects to the TMDB
-# (the database side is tests/t0100-agents.sh), and reads PhEDEx's own
+# (the database side is tests/t0101-db-nodes-inject.sh), and reads PhEDEx's own
 # documented samples in the shared corpus as PhEDEx does, when it is there.
 . "$top_srcdir/tests/lib-test.sh"
 CORPUS="$top_srcdir/../shared/corpus/injection-xml"

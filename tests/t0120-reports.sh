@@ -2,19 +2,17 @@
 # The read-only reports — nodes, links, queue, errors, status — on a TMDB
 # filled by hand where the agents would have written (tasks in every state on
 # three links with known times, errors, link history, agents): each shows
-# exactly the expected numbers, as text and as JSON.  No agent runs.
+# exactly the expected numbers, as text and as JSON.  No agent runs.  The
+# filled TMDB is set up once; the cases only read it (the one that suspends
+# and resumes works in its own copy).
 #
 #   T1_Src -> T2_Dst (distance 1), T1_Src -> T3_Far (2), T2_Dst -> T3_Far (1, inactive)
 #   /Rep/A/RAW 6 files, /Rep/B/RAW 2 files, /Rep/C/RAW 1 file, all at T1_Src;
 #   file i of each is 1024000 + 37 i bytes (px_dataset).
 . "$top_srcdir/tests/lib-test.sh"
-PHEDEX_BINDIR=$top_builddir
-. "$top_srcdir/etc/phedex-lib.sh"
-W=$TEST_TMP
-PORT=$((55000 + $$ % 1000))
+. "$top_srcdir/tests/lib-fixtures.sh"
 LC_ALL=C COLUMNS=60
 export LC_ALL COLUMNS
-sql () { psql "$PHEDEX_DB" -XAtqc "$1"; }
 # check 'EXPR'...: every Python expression is true; j(FILE) is FILE's JSON,
 # drop(ROWS, KEY) the rows without KEY, t(ISO) the seconds since the epoch of
 # "YYYY-MM-DDTHH:MM:SSZ".  (One Python per test: it is slow to start.)
@@ -30,36 +28,32 @@ for e in sys.argv[1:]:
         sys.exit(1)
 ' "$@"
 }
-test_at_exit "px_pg_stop $W/pg"
 
-test_expect_success 'a throwaway TMDB with three nodes, three links and three datasets' '
-	px_pg_start "$W/pg" $PORT && echo "$PHEDEX_DB" >"$W/db" && phedex db init >/dev/null &&
-	phedex node add T1_Src T2_Dst >/dev/null && phedex node add --kind MSS T3_Far >/dev/null &&
-	phedex link add T1_Src T2_Dst >/dev/null && phedex link add T1_Src T3_Far --distance 2 >/dev/null &&
-	phedex link add T2_Dst T3_Far >/dev/null &&
-	px_site T1_Src "$W/sites" &&
-	for ds in A:6 B:2 C:1; do
-		px_dataset T1_Src "$W/sites" /Rep/${ds%:*}/RAW ${ds#*:} 1000 >"$W/$ds.xml" &&
-		phedex inject --node T1_Src --tfc "$W/sites/T1_Src/storage.xml" "$W/$ds.xml" >/dev/null || exit 1
-	done &&
-	test "$(sql "select count(*), sum(bytes) from files")" = "9|9216592"
-'
-PHEDEX_DB=$(cat "$W/db" 2>/dev/null); export PHEDEX_DB
-
-test_expect_success 'subscriptions: active, done, complete (open block), suspended move' '
-	phedex subscribe --node T2_Dst --dataset /Rep/A/RAW >/dev/null &&
-	phedex subscribe --node T2_Dst --dataset /Rep/B/RAW >/dev/null &&
-	phedex subscribe --node T2_Dst --block "/Rep/C/RAW#1" --priority high >/dev/null &&
-	phedex subscribe --node T3_Far --dataset /Rep/A/RAW --move --priority low >/dev/null &&
-	phedex suspend --node T3_Far --dataset /Rep/A/RAW --until +2h >/dev/null &&
-	sql "update blocks set is_open = true where name = '"'/Rep/C/RAW#1'"'" &&
-	sql "update subscriptions set created = now() - interval '"'2 hours'"'"
-'
+fixture tmdb
+fixture site T1_Src
+fixture site T2_Dst
+fixture site T3_Far --kind MSS
+fixture link T1_Src T2_Dst
+fixture link T1_Src T3_Far --distance 2
+fixture link T2_Dst T3_Far
+fixture dataset T1_Src /Rep/A/RAW 6 1000
+fixture dataset T1_Src /Rep/B/RAW 2 1000
+fixture dataset T1_Src /Rep/C/RAW 1 1000
+# Subscriptions: active, done, complete (open block), suspended move.
+fixture subscribe --node T2_Dst --dataset /Rep/A/RAW
+fixture subscribe --node T2_Dst --dataset /Rep/B/RAW
+fixture subscribe --node T2_Dst --block "/Rep/C/RAW#1" --priority high
+fixture subscribe --node T3_Far --dataset /Rep/A/RAW --move --priority low
+fixture suspend --node T3_Far --dataset /Rep/A/RAW --until +2h
+fixture sql <<\EOF
+update blocks set is_open = true where name = '/Rep/C/RAW#1';
+update subscriptions set created = now() - interval '2 hours';
+EOF
 
 # What the agents would have written: tasks in every state (walked through
 # the states, so the database checks each step; then their times set back),
 # replicas, requests, errors, link history, agents.
-cat >"$W/fill.sql" <<'EOF'
+fixture sql <<'EOF'
 CREATE FUNCTION pg_temp.f(p_ds text, p_i int) RETURNS bigint LANGUAGE sql AS
   $$ SELECT id FROM files WHERE lfn = format('/store/demo/_Rep_%s_RAW/%s.root', p_ds, lpad(p_i::text, 4, '0')) $$;
 CREATE FUNCTION pg_temp.n(p_name text) RETURNS int LANGUAGE sql AS $$ SELECT id FROM nodes WHERE name = p_name $$;
@@ -119,12 +113,12 @@ INSERT INTO agents (node, agent, host, pid, heartbeat, stopped) VALUES
   (pg_temp.n('T2_Dst'), 'verify', 'host1', 103, now() - interval '5 minutes', now() - interval '5 minutes');
 EOF
 
-test_expect_success 'tasks, replicas, requests, errors, link history and agents, by hand' '
-	psql "$PHEDEX_DB" -XAtq -v ON_ERROR_STOP=1 -f "$W/fill.sql" >/dev/null &&
-	test "$(sql "select count(*) from tasks")" = 12
-'
+test_expect_success 'the filled TMDB: 9 files of 9216592 bytes, 12 tasks' - <<\EOT
+	sql_is "9|9216592" "select count(*), sum(bytes) from files" &&
+	sql_is 12 "select count(*) from tasks"
+EOT
 
-test_expect_success 'nodes: good replicas, agents alive, storage.xml uploaded' '
+test_expect_success 'nodes: good replicas, agents alive, storage.xml uploaded' - <<\EOT
 	phedex nodes >out &&
 	cat >expect <<-\EOF &&
 	NODE    KIND  FILES    BYTES  AGENTS ALIVE  STORAGE.XML
@@ -138,9 +132,9 @@ test_expect_success 'nodes: good replicas, agents alive, storage.xml uploaded' '
 	  {\"name\": \"T1_Src\", \"kind\": \"Disk\", \"files\": 9, \"bytes\": 9216592, \"agents\": [], \"storage_xml\": True},
 	  {\"name\": \"T2_Dst\", \"kind\": \"Disk\", \"files\": 5, \"bytes\": 5120074, \"agents\": [\"download\"], \"storage_xml\": False},
 	  {\"name\": \"T3_Far\", \"kind\": \"MSS\", \"files\": 0, \"bytes\": 0, \"agents\": [], \"storage_xml\": False}]"
-'
+EOT
 
-test_expect_success 'links: measured rate, queue, failures of the last hour, download agent' '
+test_expect_success 'links: measured rate, queue, failures of the last hour, download agent' - <<\EOT
 	phedex links >out &&
 	cat >expect <<-\EOF &&
 	FROM    TO      DIST  ACTIVE  RATE (1H)  QUEUED  QUEUED BYTES  FAILED (1H)  DOWNLOAD
@@ -158,9 +152,9 @@ test_expect_success 'links: measured rate, queue, failures of the last hour, dow
 	  {\"from\": \"T2_Dst\", \"to\": \"T3_Far\", \"distance\": 1, \"active\": False, \"rate\": 0, \"queued_files\": 1,
 	   \"queued_bytes\": 1024000, \"failures\": 0, \"download_alive\": False}]" \
 	  "j(\"far.json\") == j(\"links.json\")[1:]"
-'
+EOT
 
-test_expect_success 'queue: per link and priority, queued, active, verifying, oldest queued' '
+test_expect_success 'queue: per link and priority, queued, active, verifying, oldest queued' - <<\EOT
 	phedex queue >out &&
 	cat >expect <<-\EOF &&
 	FROM    TO      PRIO        QUEUED      ACTIVE   VERIFYING  OLDEST QUEUED
@@ -181,9 +175,9 @@ test_expect_success 'queue: per link and priority, queued, active, verifying, ol
 	  "all(0 <= q[\"oldest_queued\"] - h * 3600 < 60 for q, h in zip(j(\"queue.json\"), (1, 3, 2)))" \
 	  "drop(j(\"q1.json\"), \"oldest_queued\") == drop(j(\"queue.json\")[1:2], \"oldest_queued\")" \
 	  "drop(j(\"q2.json\"), \"oldest_queued\") == drop(j(\"queue.json\")[2:], \"oldest_queued\")"
-'
+EOT
 
-test_expect_success 'errors: per link and reason, the latest log cut to the terminal, in full as JSON' '
+test_expect_success 'errors: per link and reason, the latest log cut to the terminal, in full as JSON' - <<\EOT
 	phedex errors >out &&
 	cat >expect <<-\EOF &&
 	FROM    TO      REASON    COUNT  PERMANENT  LAST
@@ -196,14 +190,14 @@ test_expect_success 'errors: per link and reason, the latest log cut to the term
 	EOF
 	sed "s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9:]\{8\}$/TIME/" out | diff -u expect - &&
 	phedex errors --json >errors.json &&
-	last=$(sql "select extract(epoch from max(time))::bigint from errors where reason = '"'transfer'"'") &&
+	last=$(sql_p "select extract(epoch from max(time))::bigint from errors where reason = :'r'" r=transfer) &&
 	check "[(e[\"from\"], e[\"to\"], e[\"reason\"], e[\"count\"], e[\"permanent\"]) for e in j(\"errors.json\")] == [
 	  (None, \"T2_Dst\", \"at-rest\", 1, 0), (\"T1_Src\", \"T2_Dst\", \"checksum\", 1, 0), (\"T1_Src\", \"T2_Dst\", \"transfer\", 3, 1)]" \
 	  "j(\"errors.json\")[2][\"last_log\"] == \"gfal-copy: SOURCE: could not open file:///store/demo/_Rep_A_RAW/0005.root: permission denied\nsecond line of the log\"" \
 	  "abs(t(j(\"errors.json\")[2][\"last\"]) - $last) <= 1"
-'
+EOT
 
-test_expect_success 'errors: --since, --node, --from, --limit' '
+test_expect_success 'errors: --since, --node, --from, --limit' - <<\EOT
 	phedex errors --since 48 --json >e48.json && phedex errors --since 0.5 --json >e05.json &&
 	phedex errors --node T3_Far --since 48 --json >far.json && phedex errors --from T1_Src --json >from.json &&
 	phedex errors --limit 2 --json >lim.json &&
@@ -214,9 +208,9 @@ test_expect_success 'errors: --since, --node, --from, --limit' '
 	  "[e[\"reason\"] for e in j(\"from.json\")] == [\"checksum\", \"transfer\"]" \
 	  "[e[\"reason\"] for e in j(\"lim.json\")] == [\"at-rest\", \"checksum\"]" &&
 	phedex errors --since 0.01 >out && test "$(cat out)" = "no errors in the last 0.01 hours"
-'
+EOT
 
-test_expect_success 'status: state, progress, queued, failed, rate and ETA per subscription' '
+test_expect_success 'status: state, progress, queued, failed, rate and ETA per subscription' - <<\EOT
 	phedex status >out &&
 	sed -n "1,/^\$/p" out | sed "s/until [0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]/until TIME            /" >subs &&
 	cat >expect <<-\EOF &&
@@ -233,7 +227,7 @@ test_expect_success 'status: state, progress, queued, failed, rate and ETA per s
 	grep -q "^T1_Src  T2_Dst  transfer      3          1  " out &&
 	grep -q "^T2_Dst  router    host1  102  10m[0-5][0-9]s ago$" out &&
 	grep -q "^T2_Dst  verify    host1  103  stopped$" out &&
-	phedex status --json >status.json &&
+	phedex status --json >status.json && phedex errors --json >errors.json &&
 	until=$(sql "select extract(epoch from suspended_until)::bigint from subscriptions where suspended_until is not null") &&
 	check "drop(j(\"status.json\")[\"subscriptions\"], \"suspended_until\") == [
 	  {\"item\": \"/Rep/A/RAW\", \"node\": \"T2_Dst\", \"priority\": \"normal\", \"move\": False, \"state\": \"active\",
@@ -256,26 +250,27 @@ test_expect_success 'status: state, progress, queued, failed, rate and ETA per s
 	  (\"T1_Src\", \"T3_Far\", \"active\"): 1, (\"T1_Src\", \"T3_Far\", \"queued\"): 1, (\"T2_Dst\", \"T3_Far\", \"queued\"): 1}" \
 	  "j(\"status.json\")[\"errors\"] == j(\"errors.json\")" \
 	  "[(a[\"agent\"], a[\"pid\"], a[\"stopped\"]) for a in j(\"status.json\")[\"agents\"]] == [(\"download\", 101, False), (\"router\", 102, False), (\"verify\", 103, True)]"
-'
+EOT
 
-test_expect_success 'status: suspended until resumed, no ETA; resumed, active again' '
+test_expect_success 'status: suspended until resumed, no ETA; resumed, active again' - <<\EOT
+	fixture_db resumed &&
 	phedex suspend --node T2_Dst --dataset /Rep/A/RAW >/dev/null &&
 	phedex status >out && grep -q "^/Rep/A/RAW     T2_Dst  normal  replica  suspended  *2/6 .* 569 bytes/s  *-$" out &&
 	phedex status --json >s1.json &&
 	phedex resume --node T2_Dst --dataset /Rep/A/RAW >/dev/null && phedex status --json >s2.json &&
 	check "[(s[\"state\"], s[\"suspended_until\"], s[\"eta\"]) for s in j(\"s1.json\")[\"subscriptions\"]][0] == (\"suspended\", \"infinity\", None)" \
 	  "[(s[\"state\"], s[\"suspended_until\"], s[\"eta\"]) for s in j(\"s2.json\")[\"subscriptions\"]][0] == (\"active\", None, 7201)"
-'
+EOT
 
-test_expect_success 'an unknown node is an error (exit 1) that says where to look' '
+test_expect_success 'an unknown node is an error (exit 1) that says where to look' - <<\EOT
 	for cmd in "links --node T9_Nowhere" "queue --node T9_Nowhere" "queue --from T9_Nowhere" \
 	           "errors --node T9_Nowhere" "errors --from T9_Nowhere"; do
 		test_expect_code 1 phedex $cmd >out 2>err &&
-		test "$(cat err)" = "phedex ${cmd%% *}: unknown node '"'T9_Nowhere'"' (see '"'phedex nodes'"')" &&
+		test "$(cat err)" = "phedex ${cmd%% *}: unknown node 'T9_Nowhere' (see 'phedex nodes')" &&
 		test ! -s out || exit 1
 	done &&
 	test_expect_code 2 phedex errors --since 0 2>err && grep -q "since must be positive" err &&
 	test_expect_code 2 phedex nodes extra 2>err && grep -q "unexpected argument .extra." err
-'
+EOT
 
 test_done
