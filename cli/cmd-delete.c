@@ -26,7 +26,11 @@ px_cmd_delete (PxCli *cli, int argc, char **argv, GError **error)
     return px_cli_usage (cli, error, "name --node and exactly one of --dataset or --block");
   const char *node = cli->node;
   PxTmdbParam ds = PX_TEXT (dataset ? dataset : ""), bl = PX_TEXT (block ? block : "");
+  /* Exclusive of the node's router while the subscription and requests go. */
   if (!px_tmdb_begin (cli->db, error))
+    return FALSE;
+  g_autoptr(PxRows) lock = px_tmdb_query (cli->db, px_sql_node_lock, error, PX_INT (cli->node_id));
+  if (!lock)
     return FALSE;
   g_autoptr(PxRows) c = px_tmdb_query (cli->db, px_sql_delete_check, error, PX_TEXT (node), ds, bl);
   if (!c)

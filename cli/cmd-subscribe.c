@@ -198,10 +198,20 @@ px_cmd_unsubscribe (PxCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   if (!target_check (cli, &t, argc, error))
     return FALSE;
-  g_autoptr(PxRows) r = px_tmdb_query (cli->db, px_sql_sub_unsubscribe, error, PX_TEXT (cli->node),
-                                       TARGET_PARAMS (&t));
-  if (!r)
+  /* Exclusive of the node's router (node_lock): a router cycle expanding
+   * this subscription right now commits first, and its new requests are
+   * dropped with the others instead of surviving the subscription. */
+  if (!px_tmdb_begin (cli->db, error))
     return FALSE;
+  g_autoptr(PxRows) lock = px_tmdb_query (cli->db, px_sql_node_lock, error, PX_INT (cli->node_id));
+  g_autoptr(PxRows) r = lock ? px_tmdb_query (cli->db, px_sql_sub_unsubscribe, error, PX_TEXT (cli->node),
+                                              TARGET_PARAMS (&t))
+                             : NULL;
+  if (!r || !px_tmdb_commit (cli->db, error))
+    {
+      px_tmdb_rollback (cli->db);
+      return FALSE;
+    }
   if (px_rows_int (r, 0, "subscriptions") == 0)
     return px_cli_fail (error, "%s has no subscription to %s", cli->node, what (&t));
   if (cli->json)
