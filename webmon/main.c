@@ -121,10 +121,10 @@ static const char style[] =
 static void
 page_start (GString *out, const char *title, int refresh)
 {
-  g_string_append (out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                        "<meta name=\"viewport\" content=\"width=device-width\">");
+  g_string_append (out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+                        "<meta name=\"viewport\" content=\"width=device-width\"/>");
   if (refresh > 0)
-    g_string_append_printf (out, "<meta http-equiv=\"refresh\" content=\"%d\">", refresh);
+    g_string_append_printf (out, "<meta http-equiv=\"refresh\" content=\"%d\"/>", refresh);
   g_string_append (out, "<title>");
   px_web_html (out, title);
   g_string_append (out, " — phedex</title><style>");

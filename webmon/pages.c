@@ -707,7 +707,7 @@ page_data (PxWebReq *req, char **parts, GError **error)
   GString *o = req->html;
   if (!req->api)
     g_string_append (o, "<form method=\"get\" action=\"/data\"><label>LFN (exact, or a prefix ending in *) "
-                        "<input name=\"lfn\" size=\"60\"></label> <button>search</button></form>\n");
+                        "<input name=\"lfn\" size=\"60\"/></label> <button>search</button></form>\n");
   if (lfn || block)
     {
       g_autofree char *prefix = NULL, *pattern = NULL;

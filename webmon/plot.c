@@ -152,7 +152,7 @@ px_plot_svg (PxPlot *p, GString *out)
 
   g_string_append (out, "<figure class=\"plot\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
                         "viewBox=\"0 0 " G_STRINGIFY (W) " " G_STRINGIFY (H) "\" width=\"" G_STRINGIFY (W) "\" height=\""
-                        G_STRINGIFY (H) "\" aria-labelledby=\"t d\"><title>");
+                        G_STRINGIFY (H) "\"><title>");
   px_web_html (out, p->title);
   g_string_append (out, "</title><desc>");
   g_string_append_printf (out, "%u series stacked, %u bins from %s to %s UTC, highest ", all->len, p->n_bins, t0, t1);
