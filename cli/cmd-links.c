@@ -3,26 +3,13 @@
  * destination downloads. */
 #include "cli-table.h"
 
-static const PxTableColumn columns[] = {
-  { "from", "FROM", PX_TABLE_TEXT, .sql = "from_name" },
-  { "to", "TO", PX_TABLE_TEXT, .sql = "to_name" },
-  { "distance", "DIST", PX_TABLE_INT },
-  { "active", "ACTIVE", PX_TABLE_BOOL },
-  { "rate", "RATE (1H)", PX_TABLE_RATE },
-  { "queued_files", "QUEUED", PX_TABLE_INT },
-  { "queued_bytes", "QUEUED BYTES", PX_TABLE_BYTES },
-  { "failures", "FAILED (1H)", PX_TABLE_INT, .sql = "errors" },
-  { "download_alive", "DOWNLOAD", PX_TABLE_BOOL },
-  { NULL }
-};
-
 gboolean
 px_cli_print_links (PxCli *cli, GError **error)
 {
   g_autoptr(PxRows) rows = px_tmdb_query (cli->db, px_sql_report_links, error, PX_TEXT (cli->node));
   if (!rows)
     return FALSE;
-  g_autoptr(PxTable) t = px_table_new (columns);
+  g_autoptr(PxTable) t = px_table_new (px_table_links_columns);
   px_table_add_rows (t, rows);
   px_table_print (t, cli->json);
   return TRUE;

@@ -71,7 +71,26 @@
   X (report_errors) \
   X (report_status_subscriptions) \
   X (report_status_tasks) \
-  X (report_status_agents)
+  X (report_status_agents) \
+  X (webmon_now) \
+  X (webmon_can_write) \
+  X (webmon_grant_reader) \
+  X (webmon_overview) \
+  X (webmon_history) \
+  X (webmon_errors) \
+  X (webmon_error) \
+  X (webmon_agents) \
+  X (webmon_subscription) \
+  X (webmon_subscription_why) \
+  X (webmon_subscription_ids) \
+  X (webmon_node) \
+  X (webmon_node_blocks) \
+  X (webmon_datasets) \
+  X (webmon_blocks) \
+  X (webmon_files) \
+  X (webmon_metrics_links) \
+  X (webmon_metrics_errors) \
+  X (webmon_metrics_requests)
 
 #define PX_SQL_DECLARE(id) extern const PxTmdbStatement px_sql_##id;
 PX_TMDB_STATEMENT_NAMES (PX_SQL_DECLARE)

@@ -1,6 +1,5 @@
-/* cli-json.c — JSON for --json, built on common/px-json.c's string escaping. */
-#include "cli-json.h"
-#include "cli-table.h"
+/* px-json-writer.c — the JSON writer, built on px-json.c's string escaping. */
+#include "px-json.h"
 #include <math.h>
 
 void
@@ -18,8 +17,8 @@ px_json_clear (PxJson *j)
 }
 
 /* The separator and key before a value at the current depth. */
-static void
-member (PxJson *j, const char *key)
+void
+px_json_member (PxJson *j, const char *key)
 {
   guint64 bit = G_GUINT64_CONSTANT (1) << j->depth;
   gboolean top_array = j->depth == 1 && (j->arrays & bit);
@@ -40,7 +39,7 @@ static void
 begin (PxJson *j, const char *key, char open, gboolean array)
 {
   g_return_if_fail (j->depth < 63);
-  member (j, key);
+  px_json_member (j, key);
   g_string_append_c (j->out, open);
   j->depth++;
   guint64 bit = G_GUINT64_CONSTANT (1) << j->depth;
@@ -75,7 +74,7 @@ px_json_end (PxJson *j)
 void
 px_json_string (PxJson *j, const char *key, const char *value)
 {
-  member (j, key);
+  px_json_member (j, key);
   g_autofree char *valid = value ? g_utf8_make_valid (value, -1) : NULL;
   px_json_append_string (j->out, valid);
 }
@@ -83,14 +82,14 @@ px_json_string (PxJson *j, const char *key, const char *value)
 void
 px_json_int (PxJson *j, const char *key, gint64 value)
 {
-  member (j, key);
+  px_json_member (j, key);
   g_string_append_printf (j->out, "%" G_GINT64_FORMAT, value);
 }
 
 void
 px_json_fixed (PxJson *j, const char *key, double value, int digits)
 {
-  member (j, key);
+  px_json_member (j, key);
   if (!isfinite (value))
     {
       g_string_append (j->out, "null");
@@ -104,22 +103,15 @@ px_json_fixed (PxJson *j, const char *key, double value, int digits)
 void
 px_json_bool (PxJson *j, const char *key, gboolean value)
 {
-  member (j, key);
+  px_json_member (j, key);
   g_string_append (j->out, value ? "true" : "false");
 }
 
 void
 px_json_null (PxJson *j, const char *key)
 {
-  member (j, key);
+  px_json_member (j, key);
   g_string_append (j->out, "null");
-}
-
-void
-px_json_table (PxJson *j, const char *key, const PxTable *table)
-{
-  member (j, key);
-  px_table_append_json (table, j->out);
 }
 
 void

@@ -1,9 +1,18 @@
-/* cli-table.c — aligned text or a JSON array of objects, from the same rows. */
-#include "cli-table.h"
+/* tmdb-table.c — aligned text, a JSON array of objects or an HTML table,
+ * from the same rows. */
+#include "config.h"
+#include "tmdb-table.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+/* "1.2 GB" (as the CLI's px_cli_bytes). */
+static char *
+bytes_text (gint64 bytes)
+{
+  return g_format_size_full ((guint64) MAX (bytes, 0), G_FORMAT_SIZE_DEFAULT);
+}
 
 typedef struct
 {
@@ -152,11 +161,11 @@ cell_text (const PxTableColumn *c, const Cell *cell)
     switch (c->type)
       {
       case PX_TABLE_BYTES:
-        s = px_cli_bytes ((gint64) g_ascii_strtod (cell->value, NULL));
+        s = bytes_text ((gint64) g_ascii_strtod (cell->value, NULL));
         break;
       case PX_TABLE_RATE:
         {
-          g_autofree char *b = px_cli_bytes ((gint64) g_ascii_strtod (cell->value, NULL));
+          g_autofree char *b = bytes_text ((gint64) g_ascii_strtod (cell->value, NULL));
           s = g_strconcat (b, "/s", NULL);
           break;
         }
@@ -404,3 +413,86 @@ px_table_print (const PxTable *table, gboolean json)
     px_table_append_text (table, out);
   fputs (out->str, stdout);
 }
+
+void
+px_json_table (PxJson *j, const char *key, const PxTable *table)
+{
+  px_json_member (j, key);
+  px_table_append_json (table, j->out);
+}
+
+void
+px_html_escape (GString *out, const char *text)
+{
+  g_autofree char *v = g_utf8_make_valid (text ? text : "", -1);
+  for (const char *p = v; *p; p++)
+    switch (*p)
+      {
+      case '&': g_string_append (out, "&amp;"); break;
+      case '<': g_string_append (out, "&lt;"); break;
+      case '>': g_string_append (out, "&gt;"); break;
+      case '"': g_string_append (out, "&quot;"); break;
+      case '\'': g_string_append (out, "&#39;"); break;
+      default:
+        if (((unsigned char) *p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+          g_string_append_c (out, ' ');
+        else
+          g_string_append_c (out, *p);
+      }
+}
+
+void
+px_table_append_html (const PxTable *table, const char *caption, GString *out)
+{
+  g_string_append (out, "<table>");
+  if (caption)
+    {
+      g_string_append (out, "<caption>");
+      px_html_escape (out, caption);
+      g_string_append (out, "</caption>");
+    }
+  g_string_append (out, "\n<thead><tr>");
+  for (guint c = 0; c < table->n_columns; c++)
+    {
+      const PxTableColumn *col = &table->columns[c];
+      if (col->flags & PX_TABLE_JSON_ONLY)
+        continue;
+      g_string_append_printf (out, "<th scope=\"col\"%s>", right_aligned (col) ? " class=\"n\"" : "");
+      px_html_escape (out, col->header ? col->header : col->key);
+      g_string_append (out, "</th>");
+    }
+  g_string_append (out, "</tr></thead>\n<tbody>\n");
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      const Cell *row = g_ptr_array_index (table->rows, r);
+      g_string_append (out, "<tr>");
+      for (guint c = 0; c < table->n_columns; c++)
+        {
+          const PxTableColumn *col = &table->columns[c];
+          if (col->flags & PX_TABLE_JSON_ONLY)
+            continue;
+          g_autofree char *s = (col->flags & PX_TABLE_BELOW) && row[c].value ? g_strdup (row[c].value)
+                                                                              : cell_text (col, &row[c]);
+          g_string_append_printf (out, "<td data-key=\"%s\"%s>", col->key,
+                                  right_aligned (col) ? " class=\"n\"" : "");
+          px_html_escape (out, s);
+          g_string_append (out, "</td>");
+        }
+      g_string_append (out, "</tr>\n");
+    }
+  g_string_append (out, "</tbody></table>\n");
+}
+
+/* phedex links and webmon's /links. */
+const PxTableColumn px_table_links_columns[] = {
+  { "from", "FROM", PX_TABLE_TEXT, .sql = "from_name" },
+  { "to", "TO", PX_TABLE_TEXT, .sql = "to_name" },
+  { "distance", "DIST", PX_TABLE_INT },
+  { "active", "ACTIVE", PX_TABLE_BOOL },
+  { "rate", "RATE (1H)", PX_TABLE_RATE },
+  { "queued_files", "QUEUED", PX_TABLE_INT },
+  { "queued_bytes", "QUEUED BYTES", PX_TABLE_BYTES },
+  { "failures", "FAILED (1H)", PX_TABLE_INT, .sql = "errors" },
+  { "download_alive", "DOWNLOAD", PX_TABLE_BOOL },
+  { NULL }
+};
