@@ -391,9 +391,12 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
         }
       res->merged_files = (guint) ir.new_files;
       res->merge_parents = (guint) count_of (mr);
+      /* a report without outputs hands nothing off (its inputs are
+       * recorded, with no merge record: nothing becomes deletable) */
       gboolean changed = res->merged_files || res->merge_parents || res->unmerged_files;
-      res->outcome = changed ? PX_HANDOFF_INJECTED : merged->len || unmerged_out->len ? PX_HANDOFF_DUPLICATE
-                                                                                     : PX_HANDOFF_NOTHING;
+      res->outcome = !merged->len && !unmerged_out->len ? PX_HANDOFF_NOTHING
+                     : changed                          ? PX_HANDOFF_INJECTED
+                                                        : PX_HANDOFF_DUPLICATE;
       if (res->outcome == PX_HANDOFF_DUPLICATE)
         res->note = g_strdup ("every output is already in the catalogue, identical: nothing changed");
       if (ok && res->outcome != PX_HANDOFF_INJECTED)
