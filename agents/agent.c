@@ -65,6 +65,16 @@ const PxConfigKey px_agent_config_keys[] = {
   { "publish", "pool-catalog-protocol", PX_CONFIG_STRING, "direct", TRUE,
     "storage.xml protocol whose PFNs go into the POOL catalogue", F (publish.pool_catalog_protocol) },
   { "delete", "batch", PX_CONFIG_INT, "200", TRUE, "files removed per cycle", F (del.batch) },
+  { "delete", "unmerged-batch", PX_CONFIG_INT, "100", TRUE,
+    "unmerged files removed per cycle (each decided safe in one statement first: merged, verified, custodial "
+    "copy where subscribed custodially, no hold)", F (del.unmerged_batch) },
+  { "delete", "unmerged-retry-delay", PX_CONFIG_INT, "300", TRUE,
+    "seconds before a failed removal of an unmerged file is tried again; doubles per attempt", F (del.unmerged_retry_delay) },
+  { "delete", "unmerged-retry-delay-max", PX_CONFIG_INT, "21600", TRUE,
+    "longest wait between tries to remove an unmerged file, seconds", F (del.unmerged_retry_delay_max) },
+  { "delete", "unmerged-bases", PX_CONFIG_LIST, "/store/unmerged/,/store/backfill/*/unmerged/,/store/temp/*/unmerged/", TRUE,
+    "LFN bases of unmerged files ('*': one path segment); emptied directories are removed up to them, never them",
+    F (del.unmerged_bases) },
   { NULL }
 };
 #undef F

@@ -42,7 +42,8 @@ typedef struct
   } publish;
   struct
   {
-    gint64 batch;
+    gint64 batch, unmerged_batch, unmerged_retry_delay, unmerged_retry_delay_max;
+    char **unmerged_bases;
   } del;
 } PxAgentSettings;
 

@@ -1,15 +1,105 @@
 /* delete.c — removes what must go from this node's storage: partial files of
- * attempts that ended unpublished (the leftovers the task trigger records)
- * and replicas a deletion asks for, only while another good copy exists
- * elsewhere (or the deletion was forced). */
+ * attempts that ended unpublished (the leftovers the task trigger records),
+ * replicas a deletion asks for, only while another good copy exists
+ * elsewhere (or the deletion was forced), and unmerged files production
+ * handed off (phedex handoff) once their merged output is safe. */
 #include "config.h"
 #include "agent.h"
+#include "catalog/jobreport.h"
 #include "transfer/transfer.h"
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
 
 static gboolean
 remove_pfn (const char *pfn, GError **error)
 {
   return px_transfer_remove (pfn, error);
+}
+
+/* After LFN's file went: remove its directories that are now empty, up to
+ * (never including) its unmerged base, one rmdir each (never recursive;
+ * a directory with anything left in it stops the walk).  Local storage
+ * only (a plain path or file://): object stores have no directories. */
+static void
+remove_empty_dirs (PxAgent *a, const char *lfn, const char *pfn)
+{
+  const char *path = g_str_has_prefix (pfn, "file://") ? pfn + strlen ("file://") : pfn;
+  if (path[0] != '/')
+    return;
+  g_autofree char *ldir = g_path_get_dirname (lfn);
+  g_autofree char *pdir = g_path_get_dirname (path);
+  const char *const *bases = (const char *const *) a->set.del.unmerged_bases;
+  while (px_jobreport_under_bases (ldir, bases))
+    {
+      g_autofree char *lb = g_path_get_basename (ldir), *pb = g_path_get_basename (pdir);
+      if (strcmp (lb, pb) != 0 || g_rmdir (pdir) != 0)
+        break; /* not the same layout, not empty, or gone: stop */
+      g_message ("removed empty directory %s", pdir);
+      char *up = g_path_get_dirname (ldir);
+      g_free (ldir), ldir = up;
+      up = g_path_get_dirname (pdir);
+      g_free (pdir), pdir = up;
+    }
+}
+
+/* Unmerged files: which may go is decided in one statement (unmerged_decide:
+ * merged, verified, custodial copy where subscribed custodially, no hold),
+ * which stores every refusal's reason and claims a batch; then each file is
+ * removed through the transfer backend (a stat first for its size; a file
+ * already missing counts as gone) and marked deleted at once, so an agent
+ * killed mid-batch resumes with the rest.  If the decision cannot be read,
+ * nothing is deleted this round. */
+static gboolean
+unmerged_cycle (PxAgent *a, gboolean *more, GError **error)
+{
+  guint limit = (guint) a->set.del.unmerged_batch;
+  if (!px_tmdb_begin (a->db, error))
+    return FALSE;
+  g_autoptr(PxRows) go = px_tmdb_query (a->db, px_sql_unmerged_decide, error, PX_INT (a->node_id), PX_INT (limit));
+  if (!go || !px_tmdb_commit (a->db, error))
+    {
+      px_tmdb_rollback (a->db);
+      return FALSE;
+    }
+  g_autoptr(GError) no_proto = NULL;
+  const char *proto = px_agent_pick_protocol (a, NULL, &no_proto);
+  guint gone = 0;
+  gint64 bytes_gone = 0;
+  for (guint i = 0; i < px_rows_count (go) && !px_agent_stopping (); i++)
+    {
+      gint64 id = px_rows_int (go, i, "id");
+      const char *lfn = px_rows_text (go, i, "lfn");
+      g_autoptr(GError) e = proto ? NULL : g_error_copy (no_proto);
+      g_autofree char *pfn = proto ? px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, proto, a->node, FALSE, lfn, NULL, &e)
+                                   : NULL;
+      guint64 size = 0;
+      g_autoptr(GError) missing = NULL;
+      gboolean seen = pfn && px_transfer_stat (pfn, &size, &missing);
+      g_autoptr(PxRows) done = NULL;
+      if (pfn && px_transfer_remove (pfn, &e))
+        {
+          done = px_tmdb_query (a->db, px_sql_unmerged_deleted, error, PX_INT (id), seen ? PX_INT (size) : PX_NULL);
+          if (!done)
+            return FALSE;
+          gone++;
+          bytes_gone += seen ? (gint64) size : px_rows_int (go, i, "bytes");
+          remove_empty_dirs (a, lfn, pfn);
+        }
+      else
+        {
+          g_warning ("cannot remove unmerged %s: %s", lfn, e ? e->message : "no PFN");
+          done = px_tmdb_query (a->db, px_sql_unmerged_delete_failed, error, PX_INT (id),
+                                PX_TEXT (e ? e->message : "no PFN"), PX_INT (a->set.del.unmerged_retry_delay),
+                                PX_INT (a->set.del.unmerged_retry_delay_max));
+          if (!done)
+            return FALSE;
+        }
+    }
+  if (gone)
+    g_message ("removed %u unmerged files (%" G_GINT64_FORMAT " bytes)", gone, bytes_gone);
+  *more = *more || px_rows_count (go) == limit;
+  return TRUE;
 }
 
 static gboolean
@@ -72,7 +162,7 @@ delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (!fin || !px_tmdb_commit (a->db, error))
     return FALSE;
   *more = px_rows_count (left) == limit || px_rows_count (del) == limit;
-  return TRUE;
+  return unmerged_cycle (a, more, error);
 }
 
 const PxAgentClass px_agent_delete = {

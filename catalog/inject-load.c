@@ -124,32 +124,40 @@ px_inject_load (PxTmdb *db, const PxInjectLoad *load, const PxInject *in, PxInje
       if (!tfc || !check_present (load, tfc, in, error))
         return FALSE;
     }
+  if (!px_tmdb_begin (db, error))
+    return FALSE;
+  if (!px_inject_apply (db, load, in, result, error) || !px_tmdb_commit (db, error))
+    {
+      px_tmdb_rollback (db);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+px_inject_apply (PxTmdb *db, const PxInjectLoad *load, const PxInject *in, PxInjectResult *result, GError **error)
+{
+  memset (result, 0, sizeof *result);
   tell (load, "loading into the TMDB and checking for conflicts...", 0, 0);
   g_autoptr(PxTmdbInjectRows) rows = px_tmdb_inject_rows_new ();
   for (guint i = 0; i < px_inject_count (in); i++)
     {
       const PxInjectFile *f = px_inject_file (in, i);
       px_tmdb_inject_rows_add (rows, f->dataset, f->dataset_open, f->dbs, f->block, f->block_open, f->lfn, f->bytes,
-                               f->checksum);
+                               f->checksum, f->guid);
     }
-  if (!px_tmdb_begin (db, error) || !px_tmdb_inject_stage (db, rows, error)
+  if (!px_tmdb_inject_stage (db, rows, error)
       || !refuse_rows (db, &px_sql_inject_duplicates, "the input names these files more than once:", error)
       || !refuse_rows (db, &px_sql_inject_conflicts, "these files are already in the catalogue with other attributes:",
                        error)
       || !refuse_rows (db, &px_sql_inject_block_conflicts, "blocks already in another dataset:", error))
-    {
-      px_tmdb_rollback (db);
-      return FALSE;
-    }
+    return FALSE;
   tell (load, "applying...", 0, 0);
   g_autoptr(PxRows) applied = px_tmdb_query0 (db, px_sql_inject_apply, error);
   g_autoptr(PxRows) reps = applied ? px_tmdb_query (db, px_sql_inject_replicas, error, PX_INT (load->node_id)) : NULL;
   g_autoptr(PxRows) counts = reps ? px_tmdb_query0 (db, px_sql_inject_block_counts, error) : NULL;
-  if (!counts || !px_tmdb_commit (db, error))
-    {
-      px_tmdb_rollback (db);
-      return FALSE;
-    }
+  if (!counts)
+    return FALSE;
   result->files_in_input = px_inject_count (in);
   result->new_files = px_rows_int (applied, 0, "files");
   result->new_bytes = px_rows_int (applied, 0, "bytes");

@@ -26,6 +26,34 @@ px_inject_free (PxInject *inject)
   g_free (inject);
 }
 
+static PxInject *
+inject_new (void)
+{
+  PxInject *in = g_new0 (PxInject, 1);
+  in->strings = g_string_chunk_new (4096);
+  in->files = g_array_new (FALSE, FALSE, sizeof (PxInjectFile));
+  return in;
+}
+
+PxInject *
+px_inject_new (void)
+{
+  return inject_new ();
+}
+
+void
+px_inject_add (PxInject *in, const PxInjectFile *f)
+{
+  PxInjectFile c = *f;
+  c.dbs = g_string_chunk_insert_const (in->strings, f->dbs ? f->dbs : "");
+  c.dataset = g_string_chunk_insert_const (in->strings, f->dataset);
+  c.block = g_string_chunk_insert_const (in->strings, f->block);
+  c.lfn = g_string_chunk_insert (in->strings, f->lfn);
+  c.checksum = g_string_chunk_insert_const (in->strings, f->checksum);
+  c.guid = f->guid ? g_string_chunk_insert (in->strings, f->guid) : NULL;
+  g_array_append_val (in->files, c);
+}
+
 guint
 px_inject_count (const PxInject *inject)
 {
@@ -248,9 +276,7 @@ parse (const char *path, const char *data, gsize size, const char *name, GError 
       g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, "%s:%d: %s", name, e ? e->line : 0, m);
       return NULL;
     }
-  g_autoptr(PxInject) in = g_new0 (PxInject, 1);
-  in->strings = g_string_chunk_new (4096);
-  in->files = g_array_new (FALSE, FALSE, sizeof (PxInjectFile));
+  g_autoptr(PxInject) in = inject_new ();
   if (!parse_doc (in, doc, name, error))
     return NULL;
   return g_steal_pointer (&in);

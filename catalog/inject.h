@@ -30,6 +30,7 @@ typedef struct
   const char *lfn;      /* starts with '/' */
   guint64 bytes;
   const char *checksum; /* canonical: "adler32:xxxxxxxx[,cksum:N]" */
+  const char *guid;     /* the file's GUID (job reports), or NULL */
 } PxInjectFile;
 
 typedef struct _PxInject PxInject;
@@ -40,6 +41,11 @@ PxInject *px_inject_parse_file (const char *path, GError **error);
 /* The same from SIZE bytes of DATA; NAME stands for the file in messages. */
 PxInject *px_inject_parse_data (const char *data, gsize size, const char *name, GError **error);
 void px_inject_free (PxInject *inject);
+/* An empty injection to fill with px_inject_add (the hand-off builds one
+ * from job reports). */
+PxInject *px_inject_new (void);
+/* Add a copy of F (its strings are copied). */
+void px_inject_add (PxInject *inject, const PxInjectFile *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxInject, px_inject_free)
 
 guint px_inject_count (const PxInject *inject);
@@ -69,3 +75,8 @@ typedef struct
  * on any failure nothing is written. */
 gboolean px_inject_load (PxTmdb *db, const PxInjectLoad *load, const PxInject *in, PxInjectResult *result,
                          GError **error);
+/* The same without the presence check, inside the caller's transaction (the
+ * hand-off writes its own records in the same one); on failure the caller
+ * rolls back. */
+gboolean px_inject_apply (PxTmdb *db, const PxInjectLoad *load, const PxInject *in, PxInjectResult *result,
+                          GError **error);

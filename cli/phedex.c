@@ -14,6 +14,8 @@ static const PxCommand commands[] = {
   { "node", px_cmd_node, DB, "add or list storage nodes" },
   { "link", px_cmd_link, NODE, "add or list links between nodes" },
   { "inject", px_cmd_inject, NODE | PX_CLI_DEFER, "register files present at a node (PhEDEx injection XML)" },
+  { "handoff", px_cmd_handoff, NODE, "take production output over from CMSSW job reports at a node" },
+  { "unmerged", px_cmd_unmerged, NODE, "unmerged files at a node: states with files and bytes; hold, release" },
   { "subscribe", px_cmd_subscribe, NODE, "ask for a dataset or block at a node (--dry-run: what it would take)" },
   { "unsubscribe", px_cmd_unsubscribe, NODE, "drop a subscription (files already there stay)" },
   { "suspend", px_cmd_suspend, NODE, "pause a subscription until a time or until resumed" },

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every parser's libFuzzer target (make fuzz: storage.xml, injection XML, POOL
+# Every parser's libFuzzer target (make fuzz: storage.xml, injection XML, job reports, POOL
 # catalogue, site config) builds with clang and runs a few thousand inputs
 # grown from its seeds under ASan/UBSan without a crash, leak or undefined
 # behaviour.  The long runs are `make fuzz-run FUZZ_RUNS=1000000`.
@@ -8,7 +8,7 @@ if ! command -v clang >/dev/null 2>&1; then
 	echo "1..0 # SKIP clang is not installed (.ci/install-deps installs it with libclang-rt-14-dev)"
 	exit 0
 fi
-FUZZ_NAMES="tfc inject pool config"
+FUZZ_NAMES="tfc inject pool config jobreport"
 RUNS=5000
 
 test_expect_success 'make fuzz builds a target per parser' '

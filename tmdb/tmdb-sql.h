@@ -1,6 +1,7 @@
 /* tmdb-sql.h — every TMDB statement as a name the compiler and linker
  * check (curl's extern Curl_scheme_*): px_sql_<name>, defined with its SQL
- * and result columns in tmdb-statements.c and tmdb-statements-report.c.
+ * and result columns in tmdb-statements.c, tmdb-statements-report.c and
+ * tmdb-statements-handoff.c.
  * Add a statement to the list below and define it with PX_SQL there. */
 #pragma once
 
@@ -90,7 +91,24 @@
   X (webmon_files) \
   X (webmon_metrics_links) \
   X (webmon_metrics_errors) \
-  X (webmon_metrics_requests)
+  X (webmon_metrics_requests) \
+  X (handoff_seen) \
+  X (handoff_known) \
+  X (handoff_block) \
+  X (handoff_block_set) \
+  X (handoff_report_add) \
+  X (handoff_report_outcome) \
+  X (handoff_unmerged_add) \
+  X (handoff_merges_add) \
+  X (handoff_hold_add) \
+  X (unmerged_decide) \
+  X (unmerged_deleted) \
+  X (unmerged_delete_failed) \
+  X (unmerged_summary) \
+  X (unmerged_times) \
+  X (unmerged_list) \
+  X (unmerged_hold) \
+  X (unmerged_release)
 
 #define PX_SQL_DECLARE(id) extern const PxTmdbStatement px_sql_##id;
 PX_TMDB_STATEMENT_NAMES (PX_SQL_DECLARE)

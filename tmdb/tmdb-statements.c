@@ -367,7 +367,8 @@ PX_SQL (inject_conflicts, "lfn,known_bytes,known_checksum,bytes,checksum,known_b
     "SELECT i.lfn, f.bytes AS known_bytes, f.checksum AS known_checksum, i.bytes, i.checksum, b.name AS known_block, "
     "  i.block FROM px_inject i "
     "JOIN files f ON f.lfn = i.lfn JOIN blocks b ON b.id = f.block "
-    "WHERE f.bytes <> i.bytes OR f.checksum <> i.checksum OR b.name <> i.block ORDER BY i.lfn LIMIT 10");
+    "WHERE f.bytes <> i.bytes OR f.checksum <> i.checksum OR b.name <> i.block OR f.guid <> i.guid "
+    "ORDER BY i.lfn LIMIT 10");
 PX_SQL (inject_duplicates, "lfn",
     "SELECT lfn FROM px_inject GROUP BY lfn HAVING count(*) > 1 ORDER BY lfn LIMIT 10");
 PX_SQL (inject_block_conflicts, "block,known_dataset,dataset",
@@ -381,8 +382,8 @@ PX_SQL (inject_apply, "files,bytes,blocks",
     "    SELECT DISTINCT ON (i.block) ds.id, i.block, i.block_open FROM px_inject i JOIN ds ON ds.name = i.dataset "
     "    ORDER BY i.block "
     "  ON CONFLICT (name) DO UPDATE SET is_open = excluded.is_open RETURNING id, name), "
-    "fi AS (INSERT INTO files (block, lfn, bytes, checksum) "
-    "    SELECT bl.id, i.lfn, i.bytes, i.checksum FROM px_inject i JOIN bl ON bl.name = i.block "
+    "fi AS (INSERT INTO files (block, lfn, bytes, checksum, guid) "
+    "    SELECT bl.id, i.lfn, i.bytes, i.checksum, i.guid FROM px_inject i JOIN bl ON bl.name = i.block "
     "  ON CONFLICT (lfn) DO NOTHING RETURNING id, block, bytes) "
     "SELECT (SELECT count(*) FROM fi) AS files, (SELECT coalesce(sum(bytes), 0) FROM fi) AS bytes, "
     "  (SELECT count(*) FROM bl) AS blocks");

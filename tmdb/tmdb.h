@@ -44,7 +44,7 @@ void px_tmdb_inject_rows_free (PxTmdbInjectRows *rows);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdbInjectRows, px_tmdb_inject_rows_free)
 void px_tmdb_inject_rows_add (PxTmdbInjectRows *rows, const char *dataset, gboolean dataset_open, const char *dbs,
                               const char *block, gboolean block_open, const char *lfn, guint64 bytes,
-                              const char *checksum);
+                              const char *checksum, const char *guid);
 /* ROWS may be NULL: an empty staging table (to describe the statements). */
 gboolean px_tmdb_inject_stage (PxTmdb *db, const PxTmdbInjectRows *rows, GError **error);
 void px_tmdb_copy_field (GString *out, const char *value);
