@@ -17,6 +17,9 @@
 #include "agent.h"
 #include "routing/route.h"
 
+/* Seconds between sweeps of redundant queued hops (router_dups). */
+#define DUPS_INTERVAL 30
+
 static gboolean
 router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
@@ -42,8 +45,14 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                                              PX_INT (a->set.router.max_attempts),
                                              PX_INT (a->set.router.task_expire))
                             : NULL;
-  g_autoptr(PxRows) du = re ? px_tmdb_query (a->db, px_sql_router_dups, error, PX_INT (node)) : NULL;
-  g_autoptr(PxRows) rt = du ? px_tmdb_query (a->db, px_sql_router_route, error, PX_INT (node), PX_ARRAY (ra.nodes),
+  /* Hops made redundant by a race are never claimed (download_claim skips
+   * them), so they are swept now and then, not every cycle: the sweep
+   * reads this node's whole queue. */
+  static gint64 swept_at;
+  gboolean sweep = g_get_monotonic_time () - swept_at > DUPS_INTERVAL * G_USEC_PER_SEC;
+  g_autoptr(PxRows) du = re && sweep ? px_tmdb_query (a->db, px_sql_router_dups, error, PX_INT (node)) : NULL;
+  gboolean go = re && (du || !sweep);
+  g_autoptr(PxRows) rt = go ? px_tmdb_query (a->db, px_sql_router_route, error, PX_INT (node), PX_ARRAY (ra.nodes),
                                              PX_ARRAY (ra.costs), PX_ARRAY (ra.next), PX_ARRAY (ra.paths),
                                              PX_INT (a->set.router.batch),
                                              PX_INT (a->set.router.window_mb * 1048576),
@@ -62,7 +71,9 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   guint pending = (guint) px_rows_int (rt, 0, "pending"), queued = (guint) px_rows_int (rt, 0, "queued");
   guint no_source = (guint) px_rows_int (rt, 0, "no_source"), no_path = (guint) px_rows_int (rt, 0, "no_path");
   guint windowed = (guint) px_rows_int (rt, 0, "windowed"), here = (guint) px_rows_int (rt, 0, "here");
-  guint dups = (guint) px_rows_int (du, 0, "dropped");
+  guint dups = du ? (guint) px_rows_int (du, 0, "dropped") : 0;
+  if (sweep)
+    swept_at = g_get_monotonic_time ();
   guint retried = (guint) px_rows_int (re, 0, "retried"), gave_up = (guint) px_rows_int (re, 0, "gave_up");
   guint expired = (guint) px_rows_int (re, 0, "expired");
   if (expanded || queued || no_source || no_path || retried || gave_up || expired || here || dups)
