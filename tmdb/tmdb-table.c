@@ -68,7 +68,9 @@ px_table_add_row (PxTable *table, const PxRows *rows, guint i)
   for (guint c = 0; c < table->n_columns; c++)
     {
       const PxTableColumn *col = &table->columns[c];
-      row[c].value = g_strdup (px_rows_text (rows, i, col->sql ? col->sql : col->key));
+      const char *name = col->sql ? col->sql : col->key;
+      /* A column the statement does not return is the caller's to set (px_table_set). */
+      row[c].value = px_rows_has (rows, name) ? g_strdup (px_rows_text (rows, i, name)) : NULL;
     }
   g_ptr_array_add (table->rows, row);
 }

@@ -446,6 +446,12 @@ px_rows_bool (const PxRows *rows, guint row, const char *name)
 }
 
 gboolean
+px_rows_has (const PxRows *rows, const char *name)
+{
+  return PQfnumber (rows->res, name) >= 0 || (rows->ncols > 0 && strcmp (name, PQfname (rows->res, 0)) == 0);
+}
+
+gboolean
 px_rows_is_null (const PxRows *rows, guint row, const char *name)
 {
   return px_rows_text (rows, row, name) == NULL;

@@ -143,6 +143,8 @@ gint64 px_rows_int (const PxRows *rows, guint row, const char *column);
 double px_rows_double (const PxRows *rows, guint row, const char *column);
 gboolean px_rows_bool (const PxRows *rows, guint row, const char *column);
 gboolean px_rows_is_null (const PxRows *rows, guint row, const char *column);
+/* Whether the result has COLUMN at all. */
+gboolean px_rows_has (const PxRows *rows, const char *column);
 
 /* Check STATEMENT's result shape against the database without running it
  * (PQdescribePrepared): for tests. */

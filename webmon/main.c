@@ -23,6 +23,23 @@ static struct
 
 /* Per server thread: its connection and when to try again after losing it. */
 static __thread PxTmdb *thread_db;
+/* Every server thread's connection, so they are closed when the server stops
+ * (libmicrohttpd owns the threads). */
+static GMutex dbs_lock;
+static GPtrArray *dbs;
+
+static void
+drop_thread_db (void)
+{
+  if (!thread_db)
+    return;
+  guint i;
+  g_mutex_lock (&dbs_lock);
+  if (g_ptr_array_find (dbs, thread_db, &i))
+    g_ptr_array_remove_index_fast (dbs, i); /* closes it (the array's free function) */
+  g_mutex_unlock (&dbs_lock);
+  thread_db = NULL;
+}
 static __thread gint64 thread_retry_at, thread_backoff;
 
 static const char *const security_headers[][2] = {
@@ -81,7 +98,7 @@ thread_connection (GError **error)
 {
   if (thread_db && px_tmdb_is_ok (thread_db))
     return thread_db;
-  g_clear_pointer (&thread_db, px_tmdb_free);
+  drop_thread_db ();
   gint64 now = g_get_monotonic_time ();
   if (now < thread_retry_at)
     {
@@ -90,6 +107,12 @@ thread_connection (GError **error)
       return NULL;
     }
   thread_db = connect_reader (error);
+  if (thread_db)
+    {
+      g_mutex_lock (&dbs_lock);
+      g_ptr_array_add (dbs, thread_db);
+      g_mutex_unlock (&dbs_lock);
+    }
   if (!thread_db)
     {
       thread_backoff = CLAMP (thread_backoff * 2, G_USEC_PER_SEC, 30 * G_USEC_PER_SEC);
@@ -354,7 +377,7 @@ handle (void *cls, struct MHD_Connection *c, const char *url, const char *method
       PxTmdb *db = thread_connection (&error);
       g_autoptr(PxRows) r = db ? px_tmdb_query0 (db, px_sql_webmon_now, &error) : NULL;
       if (!r && db && is_retry (error))
-        g_clear_pointer (&thread_db, px_tmdb_free);
+        drop_thread_db ();
       r ? mark_up () : mark_down ();
       GString *out = g_string_new (r ? "ok\n" : "database unreachable\n");
       return respond (c, r ? 200 : 503, "text/plain; charset=utf-8", out, NULL, r ? 0 : 10);
@@ -388,7 +411,7 @@ handle (void *cls, struct MHD_Connection *c, const char *url, const char *method
   double secs = (g_get_monotonic_time () - t0) / 1e6;
   if (!ok && (is_retry (error) || !db || !px_tmdb_is_ok (db)))
     {
-      g_clear_pointer (&thread_db, px_tmdb_free);
+      drop_thread_db ();
       mark_down ();
       g_autoptr(GDateTime) since = g_date_time_new_from_unix_utc (down_since () / G_USEC_PER_SEC);
       g_autofree char *t = g_date_time_format (since, "%Y-%m-%dT%H:%M:%SZ");
@@ -550,6 +573,7 @@ main (int argc, char **argv)
       return PX_EXIT_OK;
     }
   signal (SIGPIPE, SIG_IGN);
+  dbs = g_ptr_array_new_with_free_func ((GDestroyNotify) px_tmdb_free);
   struct MHD_Daemon *d = MHD_start_daemon (
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, 0, NULL, NULL, handle, NULL,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned) threads,
@@ -566,6 +590,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, quit, loop);
   g_main_loop_run (loop);
   MHD_stop_daemon (d);
+  g_ptr_array_free (dbs, TRUE); /* the threads are gone: close their connections */
   g_message ("stopped");
   return PX_EXIT_OK;
 }
