@@ -15,6 +15,8 @@ static const PxCommand commands[] = {
   { "link", px_cmd_link, NODE, "add or list links between nodes" },
   { "inject", px_cmd_inject, NODE | PX_CLI_DEFER, "register files present at a node (PhEDEx injection XML)" },
   { "handoff", px_cmd_handoff, NODE, "take production output over from CMSSW job reports at a node" },
+  { "block", px_cmd_block, DB, "close a block for good (block close BLOCK)" },
+  { "dataset", px_cmd_dataset, DB, "close a dataset and its blocks for good (dataset close DATASET)" },
   { "unmerged", px_cmd_unmerged, NODE, "unmerged files at a node: states with files and bytes; hold, release" },
   { "subscribe", px_cmd_subscribe, NODE, "ask for a dataset or block at a node (--dry-run: what it would take)" },
   { "unsubscribe", px_cmd_unsubscribe, NODE, "drop a subscription (files already there stay)" },

@@ -96,6 +96,11 @@
   X (handoff_known) \
   X (handoff_block) \
   X (handoff_block_set) \
+  X (handoff_blocks_close) \
+  X (handoff_limits_set) \
+  X (handoff_dataset_closed) \
+  X (block_close) \
+  X (dataset_close) \
   X (handoff_report_add) \
   X (handoff_report_outcome) \
   X (handoff_unmerged_add) \

@@ -1,6 +1,7 @@
 /* tmdb-statements-handoff.c — the production hand-off (phedex handoff,
  * catalog/handoff.c) and the cleanup of unmerged files (the delete agent,
- * phedex unmerged).  Schema: tmdb/schema/006-handoff.sql. */
+ * phedex unmerged).  Schema: tmdb/schema/006-handoff.sql,
+ * 007-handoff-blocks.sql. */
 #include "config.h"
 #include "tmdb-private.h"
 
@@ -13,12 +14,51 @@ PX_SQL (handoff_seen, "outcome,created",
 PX_SQL (handoff_known, "lfn,guid,bytes,checksum",
     "SELECT f.lfn, f.guid, f.bytes, f.checksum FROM files f WHERE f.lfn = ANY($1::text[]) ORDER BY f.lfn");
 /* The open block hand-offs fill for dataset $1 at node $2, if any. */
+/* The node's block limits (handoff_limits, else the production defaults:
+ * 500 files, 5 TB, 25 M events, 18 h); keep in step with agents/agent.c. */
+#define LIMITS "LEFT JOIN handoff_limits l ON l.node = h.node "
+#define FULL(b) "(coalesce(" b ".files, 0) >= coalesce(l.max_files, 500) " \
+    "OR coalesce(" b ".bytes, 0) >= coalesce(l.max_bytes, 5000000000000) " \
+    "OR h.events >= coalesce(l.max_events, 25000000) " \
+    "OR coalesce(" b ".created, now()) <= now() - make_interval(secs => coalesce(l.max_age, 64800)))"
+/* The open block hand-offs fill for dataset $1 at node $2, if any and not
+ * yet at a limit. */
 PX_SQL (handoff_block, "block",
-    "SELECT h.block FROM handoff_blocks h LEFT JOIN blocks b ON b.name = h.block "
-    "WHERE h.dataset = $1 AND h.node = $2 AND coalesce(b.is_open, true)");
+    "SELECT h.block FROM handoff_blocks h LEFT JOIN blocks b ON b.name = h.block " LIMITS
+    "WHERE h.dataset = $1 AND h.node = $2 AND coalesce(b.is_open, true) AND NOT " FULL ("b"));
+/* Block $3 fills for dataset $1 at node $2; $4 more events in it. */
 PX_SQL (handoff_block_set, "",
-    "INSERT INTO handoff_blocks (dataset, node, block) VALUES ($1, $2, $3) "
-    "ON CONFLICT (dataset, node) DO UPDATE SET block = excluded.block");
+    "INSERT INTO handoff_blocks (dataset, node, block, events) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (dataset, node) DO UPDATE SET block = excluded.block, events = excluded.events "
+    "  + CASE WHEN handoff_blocks.block = excluded.block THEN handoff_blocks.events ELSE 0 END");
+/* Close the hand-off blocks at node $1 that reached a limit (files, bytes,
+ * events, age); returns their names. */
+PX_SQL (handoff_blocks_close, "block",
+    "WITH c AS (UPDATE blocks b SET is_open = false FROM handoff_blocks h " LIMITS
+    "  WHERE b.name = h.block AND h.node = $1 AND b.is_open AND " FULL ("b") " RETURNING b.name) "
+    "SELECT name AS block FROM c ORDER BY name");
+/* The delete agent uploads its node's limits ($2 files, $3 bytes, $4 events, $5 s). */
+PX_SQL (handoff_limits_set, "",
+    "INSERT INTO handoff_limits (node, max_files, max_bytes, max_events, max_age) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (node) DO UPDATE SET max_files = excluded.max_files, max_bytes = excluded.max_bytes, "
+    "  max_events = excluded.max_events, max_age = excluded.max_age, updated = now() "
+    "WHERE (handoff_limits.max_files, handoff_limits.max_bytes, handoff_limits.max_events, handoff_limits.max_age) "
+    "  IS DISTINCT FROM (excluded.max_files, excluded.max_bytes, excluded.max_events, excluded.max_age)");
+/* Is dataset $1 closed (phedex dataset close: final)? */
+PX_SQL (handoff_dataset_closed, "closed",
+    "SELECT 1 AS closed FROM datasets WHERE name = $1 AND NOT is_open");
+/* phedex block close: block $1 closed for good (found: 0 when unknown;
+ * closed: 0 when it was closed already). */
+PX_SQL (block_close, "found,closed",
+    "WITH b AS (SELECT id, is_open FROM blocks WHERE name = $1 FOR UPDATE), "
+    "u AS (UPDATE blocks SET is_open = false FROM b WHERE blocks.id = b.id AND b.is_open RETURNING 1) "
+    "SELECT (SELECT count(*) FROM b) AS found, (SELECT count(*) FROM u) AS closed");
+/* phedex dataset close: dataset $1 and all its blocks closed for good. */
+PX_SQL (dataset_close, "found,closed,blocks",
+    "WITH d AS (SELECT id, is_open FROM datasets WHERE name = $1 FOR UPDATE), "
+    "ub AS (UPDATE blocks SET is_open = false WHERE dataset IN (SELECT id FROM d) AND is_open RETURNING 1), "
+    "ud AS (UPDATE datasets SET is_open = false FROM d WHERE datasets.id = d.id AND d.is_open RETURNING 1) "
+    "SELECT (SELECT count(*) FROM d) AS found, (SELECT count(*) FROM ud) AS closed, (SELECT count(*) FROM ub) AS blocks");
 /* Record the report (node $1, digest $2, name $3, outcome $4, failure $5);
  * no row when another session recorded it first. */
 PX_SQL (handoff_report_add, "id",

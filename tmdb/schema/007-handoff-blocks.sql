@@ -1,0 +1,17 @@
+-- 007-handoff-blocks: hand-off blocks closed by limits.  Additive only.
+
+-- Events handed off into the current block (the block's files and bytes
+-- are on blocks).
+ALTER TABLE handoff_blocks ADD COLUMN events bigint NOT NULL DEFAULT 0;
+
+-- A node's block limits ([handoff] in its site.conf), uploaded by its
+-- delete agent; a node without a row has the production defaults (500
+-- files, 5 TB, 25 M events, 18 h).
+CREATE TABLE handoff_limits (
+  node       int PRIMARY KEY REFERENCES nodes ON DELETE CASCADE,
+  max_files  bigint NOT NULL,
+  max_bytes  bigint NOT NULL,
+  max_events bigint NOT NULL,
+  max_age    bigint NOT NULL,  -- seconds
+  updated    timestamptz NOT NULL DEFAULT now()
+);
