@@ -410,6 +410,16 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
                                    ? px_tmdb_query (db, px_sql_handoff_blocks_close, error, PX_INT (h->node_id))
                                    : NULL;
       ok = ok && (closed || !g_hash_table_size (blocks));
+      /* auto-subscription policies of the datasets that got merged files */
+      g_autoptr(PxTmdbArray) dsets = px_tmdb_array_new ();
+      g_hash_table_iter_init (&it, blocks);
+      while (g_hash_table_iter_next (&it, &ds, NULL))
+        px_tmdb_array_text (dsets, ds);
+      g_autoptr(PxRows) subs = ok && g_hash_table_size (blocks)
+                                 ? px_tmdb_query (db, px_sql_policy_apply, error, PX_ARRAY (dsets))
+                                 : NULL;
+      ok = ok && (subs || !g_hash_table_size (blocks));
+      res->subscribed = (guint) (subs ? px_rows_count (subs) : 0);
       res->blocks_closed = (guint) (closed ? px_rows_count (closed) : 0);
       res->merged_files = (guint) ir.new_files;
       res->merge_parents = (guint) count_of (mr);

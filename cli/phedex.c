@@ -17,6 +17,7 @@ static const PxCommand commands[] = {
   { "handoff", px_cmd_handoff, NODE, "take production output over from CMSSW job reports at a node" },
   { "block", px_cmd_block, DB, "close a block for good (block close BLOCK)" },
   { "dataset", px_cmd_dataset, DB, "close a dataset and its blocks for good (dataset close DATASET)" },
+  { "policy", px_cmd_policy, DB, "auto-subscription policies for handed-off output (add, list, rm)" },
   { "unmerged", px_cmd_unmerged, NODE, "unmerged files at a node: states with files and bytes; hold, release" },
   { "subscribe", px_cmd_subscribe, NODE, "ask for a dataset or block at a node (--dry-run: what it would take)" },
   { "unsubscribe", px_cmd_unsubscribe, NODE, "drop a subscription (files already there stay)" },

@@ -91,4 +91,42 @@ test_expect_success 'phedex dataset close: every block closed, for good; later o
 	test "$(cat out)" = "already closed: /Files/Run2024E-PromptReco-v1/AOD (0 open blocks closed)"
 '
 
+test_expect_success 'phedex policy: custodial only to an MSS node; add, list, rm' '
+	phedex node add --kind MSS T1_ZZ_MSS >/dev/null && phedex node add T2_ZZ_Disk >/dev/null &&
+	test_expect_code 1 phedex policy add --pattern "/Pol*/*/AOD" --node T2_ZZ_Disk --custodial 2>err &&
+	grep -q "a custodial policy needs an MSS node: T2_ZZ_Disk is not one" err &&
+	test_expect_code 2 phedex policy add --pattern "/Pol*/*/AOD" --node T1_ZZ_MSS 2>err &&
+	phedex policy add --pattern "/Pol*/*/AOD" --node T1_ZZ_MSS --custodial >out &&
+	grep -q "^policy [0-9]*: /Pol\*/\*/AOD custodial at T1_ZZ_MSS, priority normal$" out &&
+	phedex policy add --pattern "/Pol_A/*" --node T2_ZZ_Disk --replica --priority high --group higgs >out &&
+	phedex policy add --pattern "/Other/*" --node T2_ZZ_Disk --move >out &&
+	id=$(sed "s/^policy \([0-9]*\):.*/\1/" out) &&
+	phedex policy list --json >p.json &&
+	python3 -c "
+import json; p = json.load(open(\"p.json\"))
+assert [(x[\"pattern\"], x[\"node\"], x[\"kind\"], x[\"priority\"], x[\"group\"]) for x in p] == [
+  (\"/Other/*\", \"T2_ZZ_Disk\", \"move\", \"normal\", \"\"), (\"/Pol*/*/AOD\", \"T1_ZZ_MSS\", \"custodial\", \"normal\", \"\"),
+  (\"/Pol_A/*\", \"T2_ZZ_Disk\", \"replica\", \"high\", \"higgs\")], p" &&
+	phedex policy rm $id >out && grep -q "removed policy $id" out &&
+	test_expect_code 1 phedex policy rm $id 2>err && grep -q "no policy $id" err &&
+	test "$(phedex policy list | wc -l)" = 2
+'
+
+subs () { sql "select n.name || ':' || s.is_custodial::text || ':' || s.is_move::text || ':' || s.priority || ':' || s.user_group from subscriptions s join datasets d on d.id = s.dataset join nodes n on n.id = s.node where d.name = '/$1/Run2024E-PromptReco-v1/AOD' order by n.name"; }
+
+test_expect_success 'handed-off merged output is subscribed as the matching policies say, once' '
+	mkfile Pol_A p1 100 10 && mkfile PolB q1 100 10 && mkfile PolXA r1 100 10 && mkfile Files2 s1 100 10 &&
+	phedex handoff --node $N $TFC p1.xml q1.xml r1.xml s1.xml >out && cat out &&
+	grep -q "^4 injected.*, 4 policy subscriptions$" out &&
+	test "$(subs Pol_A | tr "\n" " ")" = "T1_ZZ_MSS:true:false:1: T2_ZZ_Disk:false:false:0:higgs " &&
+	test "$(subs PolB)" = "T1_ZZ_MSS:true:false:1:" &&
+	test "$(subs PolXA)" = "T1_ZZ_MSS:true:false:1:" &&
+	test -z "$(subs Files2)" &&
+	phedex subscribe --node T1_ZZ_MSS --dataset /PolB/Run2024E-PromptReco-v1/AOD --priority low >/dev/null &&
+	mkfile Pol_A p2 100 10 && mkfile PolB q2 100 10 &&
+	phedex handoff --node $N $TFC --json p2.xml q2.xml >out.json &&
+	python3 -c "import json; d = json.load(open(\"out.json\")); assert d[\"subscribed\"] == 0 and d[\"injected\"] == 2, d" &&
+	test "$(subs PolB)" = "T1_ZZ_MSS:false:false:2:"
+'
+
 test_done

@@ -101,6 +101,10 @@
   X (handoff_dataset_closed) \
   X (block_close) \
   X (dataset_close) \
+  X (policy_add) \
+  X (policy_list) \
+  X (policy_rm) \
+  X (policy_apply) \
   X (handoff_report_add) \
   X (handoff_report_outcome) \
   X (handoff_unmerged_add) \

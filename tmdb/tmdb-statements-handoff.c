@@ -165,3 +165,33 @@ PX_SQL (unmerged_hold, "id",
 PX_SQL (unmerged_release, "released",
     "WITH r AS (UPDATE unmerged_holds SET released = now() WHERE node = $1 AND released IS NULL "
     "  AND (lfn = $2 OR dir = $3) RETURNING 1) SELECT count(*) AS released FROM r");
+
+/* ---- auto-subscription policies ---- */
+/* A policy's glob pattern as a LIKE pattern. */
+#define POLICY_LIKE "replace(replace(replace(replace(p.pattern, '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%')"
+/* phedex policy add: pattern $1 at node $2 ($3 kind, $4 priority, $5
+ * group); a custodial policy needs an MSS node (no row otherwise: mss
+ * tells why).  Replaces the node's policy for the same pattern. */
+PX_SQL (policy_add, "id,mss",
+    "INSERT INTO handoff_policies (pattern, node, kind, priority, user_group) "
+    "SELECT $1, n.id, $3, $4, $5 FROM nodes n WHERE n.name = $2 AND ($3 <> 'custodial' OR n.kind = 'MSS') "
+    "ON CONFLICT (pattern, node) DO UPDATE SET kind = excluded.kind, priority = excluded.priority, "
+    "  user_group = excluded.user_group RETURNING id, true AS mss");
+PX_SQL (policy_list, "id,pattern,node,kind,priority,group",
+    "SELECT p.id, p.pattern, n.name AS node, p.kind, p.priority, p.user_group AS \"group\" FROM handoff_policies p "
+    "JOIN nodes n ON n.id = p.node ORDER BY p.pattern, n.name");
+PX_SQL (policy_rm, "removed",
+    "WITH d AS (DELETE FROM handoff_policies WHERE id = $1 RETURNING 1) SELECT count(*) AS removed FROM d");
+/* phedex handoff: the policies matching datasets $1 become dataset
+ * subscriptions (an existing subscription of the dataset at the node is
+ * left as it is); returns the new ones. */
+PX_SQL (policy_apply, "dataset,node,kind",
+    "WITH m AS (SELECT d.id AS dataset, d.name, p.node, p.kind, p.priority, p.user_group FROM handoff_policies p "
+    "  JOIN datasets d ON d.name = ANY($1::text[]) AND d.name LIKE " POLICY_LIKE "), "
+    "i AS (INSERT INTO subscriptions (dataset, node, priority, is_move, is_custodial, user_group) "
+    "  SELECT DISTINCT ON (dataset, node) dataset, node, priority, kind = 'move', kind = 'custodial', user_group FROM m "
+    "  ORDER BY dataset, node, kind = 'custodial' DESC "
+    "  ON CONFLICT (dataset, node) WHERE dataset IS NOT NULL DO NOTHING RETURNING dataset, node, is_move, is_custodial) "
+    "SELECT d.name AS dataset, n.name AS node, CASE WHEN i.is_custodial THEN 'custodial' WHEN i.is_move THEN 'move' "
+    "  ELSE 'replica' END AS kind FROM i JOIN datasets d ON d.id = i.dataset JOIN nodes n ON n.id = i.node "
+    "ORDER BY 1, 2");

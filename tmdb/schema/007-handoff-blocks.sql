@@ -1,4 +1,4 @@
--- 007-handoff-blocks: hand-off blocks closed by limits.  Additive only.
+-- 007-handoff-blocks: hand-off blocks closed by limits; auto-subscription policies.  Additive only.
 
 -- Events handed off into the current block (the block's files and bytes
 -- are on blocks).
@@ -14,4 +14,19 @@ CREATE TABLE handoff_limits (
   max_events bigint NOT NULL,
   max_age    bigint NOT NULL,  -- seconds
   updated    timestamptz NOT NULL DEFAULT now()
+);
+
+-- Auto-subscription policies (phedex policy): a dataset whose name matches
+-- pattern ('*': any characters) gets a dataset subscription at node when
+-- phedex handoff first injects merged files of it.  kind custodial is only
+-- for an MSS node (phedex policy add refuses others).
+CREATE TABLE handoff_policies (
+  id         serial PRIMARY KEY,
+  pattern    text NOT NULL,
+  node       int NOT NULL REFERENCES nodes ON DELETE CASCADE,
+  kind       text NOT NULL CHECK (kind IN ('custodial', 'replica', 'move')),
+  priority   int NOT NULL DEFAULT 1 CHECK (priority BETWEEN 0 AND 2),
+  user_group text NOT NULL DEFAULT '',
+  created    timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (pattern, node)
 );
