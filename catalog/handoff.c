@@ -405,6 +405,16 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
                                                PX_TEXT (block), PX_INT (ev ? *ev : 0));
           ok = s != NULL;
         }
+      /* the blocks are pinned here while a policy destination lacks them */
+      g_autoptr(PxTmdbArray) bnames = px_tmdb_array_new ();
+      g_hash_table_iter_init (&it, blocks);
+      while (g_hash_table_iter_next (&it, NULL, &block))
+        px_tmdb_array_text (bnames, block);
+      g_autoptr(PxRows) pinned = ok && g_hash_table_size (blocks)
+                                   ? px_tmdb_query (db, px_sql_handoff_produced_add, error, PX_INT (h->node_id),
+                                                    PX_ARRAY (bnames))
+                                   : NULL;
+      ok = ok && (pinned || !g_hash_table_size (blocks));
       /* blocks that reached a limit (files, bytes, events, age) close now */
       g_autoptr(PxRows) closed = ok && g_hash_table_size (blocks)
                                    ? px_tmdb_query (db, px_sql_handoff_blocks_close, error, PX_INT (h->node_id))

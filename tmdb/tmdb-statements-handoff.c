@@ -167,8 +167,6 @@ PX_SQL (unmerged_release, "released",
     "  AND (lfn = $2 OR dir = $3) RETURNING 1) SELECT count(*) AS released FROM r");
 
 /* ---- auto-subscription policies ---- */
-/* A policy's glob pattern as a LIKE pattern. */
-#define POLICY_LIKE "replace(replace(replace(replace(p.pattern, '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%')"
 /* phedex policy add: pattern $1 at node $2 ($3 kind, $4 priority, $5
  * group); a custodial policy needs an MSS node (no row otherwise: mss
  * tells why).  Replaces the node's policy for the same pattern. */
@@ -187,7 +185,7 @@ PX_SQL (policy_rm, "removed",
  * left as it is); returns the new ones. */
 PX_SQL (policy_apply, "dataset,node,kind",
     "WITH m AS (SELECT d.id AS dataset, d.name, p.node, p.kind, p.priority, p.user_group FROM handoff_policies p "
-    "  JOIN datasets d ON d.name = ANY($1::text[]) AND d.name LIKE " POLICY_LIKE "), "
+    "  JOIN datasets d ON d.name = ANY($1::text[]) AND d.name LIKE " PX_POLICY_LIKE "), "
     "i AS (INSERT INTO subscriptions (dataset, node, priority, is_move, is_custodial, user_group) "
     "  SELECT DISTINCT ON (dataset, node) dataset, node, priority, kind = 'move', kind = 'custodial', user_group FROM m "
     "  ORDER BY dataset, node, kind = 'custodial' DESC "
@@ -195,3 +193,7 @@ PX_SQL (policy_apply, "dataset,node,kind",
     "SELECT d.name AS dataset, n.name AS node, CASE WHEN i.is_custodial THEN 'custodial' WHEN i.is_move THEN 'move' "
     "  ELSE 'replica' END AS kind FROM i JOIN datasets d ON d.id = i.dataset JOIN nodes n ON n.id = i.node "
     "ORDER BY 1, 2");
+/* Blocks named $2 were filled by a hand-off at node $1. */
+PX_SQL (handoff_produced_add, "",
+    "INSERT INTO handoff_produced (block, node) SELECT b.id, $1 FROM blocks b WHERE b.name = ANY($2::text[]) "
+    "ON CONFLICT (block) DO NOTHING");

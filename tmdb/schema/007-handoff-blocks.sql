@@ -30,3 +30,12 @@ CREATE TABLE handoff_policies (
   created    timestamptz NOT NULL DEFAULT now(),
   UNIQUE (pattern, node)
 );
+
+-- The blocks phedex handoff filled, with the node that produced them: a
+-- block is pinned there (its replicas are not deleted, unless forced)
+-- while a policy matching its dataset has a destination that does not yet
+-- hold every file of it verified.
+CREATE TABLE handoff_produced (
+  block bigint PRIMARY KEY REFERENCES blocks ON DELETE CASCADE,
+  node  int NOT NULL REFERENCES nodes ON DELETE CASCADE
+);
