@@ -68,6 +68,8 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
 {
   if (argc > 1 && (strcmp (argv[1], "hold") == 0 || strcmp (argv[1], "release") == 0))
     return hold_or_release (cli, strcmp (argv[1], "hold") == 0, argc - 1, argv + 1, error);
+  if (argc > 1 && strcmp (argv[1], "scan") == 0)
+    return px_cmd_unmerged_scan (cli, argc - 1, argv + 1, error);
   gboolean list = FALSE, all = FALSE;
   GOptionEntry entries[] = {
     PX_CLI_NODE_ENTRY (cli, "the node (required)"),

@@ -5,7 +5,9 @@
 # wait as merged-not-verified; a file the backend cannot remove (an
 # immutable directory) waits as delete-failed with its error and is retried
 # with back-off; a delete agent killed with kill -9 mid-batch resumes with
-# correct totals, nothing left behind or counted twice.
+# correct totals, nothing left behind or counted twice.  Orphans (no merge
+# record, no hold) are listed from storage or a dump with bytes and age and
+# deleted only with --delete-orphans --older-than AGE --yes.
 . "$top_srcdir/tests/lib-test.sh"
 . "$top_srcdir/tests/lib-fixtures.sh"
 PX_STALE=4 PX_HEARTBEAT=1 PX_POLL=1
@@ -116,6 +118,44 @@ import json; d = json.load(open(\"u.json\"))
 s = {r[\"state\"]: r for r in d[\"states\"]}
 assert s[\"deleted\"][\"files\"] == $K + 3 and s[\"deleted\"][\"bytes\"] == ($K + 3) * 1001, s
 assert \"deleting\" not in s and \"failed\" not in s, s"
+'
+
+O1=$U/orph/O1000000-0000-0000-0000-000000000001.root O2=$U/orph/O2000000-0000-0000-0000-000000000002.root
+O3=$U/kept/O3000000-0000-0000-0000-000000000003.root
+test_expect_success 'phedex unmerged scan: orphans (no merge record, no hold) with bytes and age; nothing deleted' '
+	mkfiles $O1 $O2 $O3 &&
+	touch -d "3 days ago" "$P$O1" "$P$O3" &&
+	phedex unmerged hold --node $N --dir $U/kept --reason "keep for the audit" >/dev/null &&
+	phedex unmerged scan --node $N >out && cat out &&
+	test "$(grep -c "^/store/unmerged/" out)" = 3 &&
+	grep -q "^$O1	1001	2[0-9]*s$" out && grep -q "^$O2	1001	" out && grep -q "^$U/empty/A0000000" out &&
+	! grep -q O3000000 out && ! grep -q "/many/" out &&
+	grep -q "^3 orphans (3.0.*kB) at $N$" out &&
+	test -f "$P$O1" && test -f "$P$O2" && test -f "$P$O3"
+'
+
+test_expect_success 'phedex unmerged scan --dump: the same from a storage dump (object stores)' '
+	{ echo "# lfn bytes mtime" && echo "$O1 5000 1000000000" && echo "/store/data/x/y.root 7 1" &&
+	  echo "$O3 9 1000000000" && echo "$U/gone/G.root 12 $(date +%s)"; } >dump.txt &&
+	phedex unmerged scan --node $N --dump dump.txt --json >s.json &&
+	python3 -c "
+import json; d = json.load(open(\"s.json\"))
+assert [(o[\"lfn\"].split(\"/\")[-1], o[\"bytes\"], o[\"delete\"]) for o in d[\"orphans\"]] == [
+  (\"O1000000-0000-0000-0000-000000000001.root\", 5000, False), (\"G.root\", 12, False)], d
+assert d[\"orphans\"][0][\"age\"] > 10**8 and d[\"orphan_bytes\"] == 5012, d" &&
+	echo "garbage" >bad.txt && test_expect_code 1 phedex unmerged scan --node $N --dump bad.txt 2>err &&
+	grep -q "listing of bad.txt failed, nothing deleted: bad.txt:1: not .LFN BYTES MTIME." err
+'
+
+test_expect_success 'orphans are deleted only with --delete-orphans --older-than AGE --yes, dry run first, holds respected' '
+	test_expect_code 2 phedex unmerged scan --node $N --delete-orphans 2>err &&
+	phedex unmerged scan --node $N --delete-orphans --older-than 2d >out && cat out &&
+	grep -q "^would delete $O1	" out && ! grep -q "would delete .*O2000000" out &&
+	grep -q "dry run: 1 (1.0.*kB) older than 2d would be deleted (--yes to delete)" out &&
+	test -f "$P$O1" &&
+	phedex unmerged scan --node $N --delete-orphans --older-than 2d --yes >out &&
+	grep -q "^delete $O1	" out && grep -q "deleted 1 (1.0.*kB)" out &&
+	test ! -e "$P$O1" && test -f "$P$O2" && test -f "$P$O3" && test -f "$P$U/empty/A0000000-0000-0000-0000-000000000001.root"
 '
 
 test_done

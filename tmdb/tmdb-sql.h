@@ -106,6 +106,7 @@
   X (policy_rm) \
   X (policy_apply) \
   X (handoff_produced_add) \
+  X (unmerged_orphans) \
   X (handoff_report_add) \
   X (handoff_report_outcome) \
   X (handoff_unmerged_add) \

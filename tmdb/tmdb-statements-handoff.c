@@ -197,3 +197,9 @@ PX_SQL (policy_apply, "dataset,node,kind",
 PX_SQL (handoff_produced_add, "",
     "INSERT INTO handoff_produced (block, node) SELECT b.id, $1 FROM blocks b WHERE b.name = ANY($2::text[]) "
     "ON CONFLICT (block) DO NOTHING");
+/* phedex unmerged scan: which of LFNs $2 at node $1 are orphans (no merge
+ * record, no active hold). */
+PX_SQL (unmerged_orphans, "lfn",
+    "SELECT x.lfn FROM unnest($2::text[]) AS x(lfn) WHERE NOT EXISTS (SELECT 1 FROM unmerged u JOIN merges m "
+    "  ON m.unmerged = u.id WHERE u.node = $1 AND u.lfn = x.lfn) AND NOT EXISTS (SELECT 1 FROM unmerged_holds h "
+    "  WHERE h.node = $1 AND h.released IS NULL AND (h.lfn = x.lfn OR starts_with(x.lfn, h.dir)))");
