@@ -75,6 +75,14 @@ const PxConfigKey px_agent_config_keys[] = {
   { "delete", "unmerged-bases", PX_CONFIG_LIST, "/store/unmerged/,/store/backfill/*/unmerged/,/store/temp/*/unmerged/", TRUE,
     "LFN bases of unmerged files ('*': one path segment); emptied directories are removed up to them, never them",
     F (del.unmerged_bases) },
+  { "handoff", "block-max-files", PX_CONFIG_INT, "500", TRUE,
+    "a block phedex handoff fills at this node is closed at this many files", F (handoff.block_max_files) },
+  { "handoff", "block-max-bytes", PX_CONFIG_INT, "5000000000000", TRUE,
+    "... at this many bytes", F (handoff.block_max_bytes) },
+  { "handoff", "block-max-events", PX_CONFIG_INT, "25000000", TRUE,
+    "... at this many events", F (handoff.block_max_events) },
+  { "handoff", "block-max-age", PX_CONFIG_INT, "64800", TRUE,
+    "... this many seconds after it was opened (the delete agent closes it)", F (handoff.block_max_age) },
   { NULL }
 };
 #undef F

@@ -45,6 +45,10 @@ typedef struct
     gint64 batch, unmerged_batch, unmerged_retry_delay, unmerged_retry_delay_max;
     char **unmerged_bases;
   } del;
+  struct
+  {
+    gint64 block_max_files, block_max_bytes, block_max_events, block_max_age;
+  } handoff;
 } PxAgentSettings;
 
 typedef struct

@@ -54,6 +54,16 @@ static gboolean
 unmerged_cycle (PxAgent *a, gboolean *more, GError **error)
 {
   guint limit = (guint) a->set.del.unmerged_batch;
+  /* The node's hand-off block limits, for phedex handoff; blocks that
+   * reached one (age, mostly) are closed. */
+  g_autoptr(PxRows) lim = px_tmdb_query (a->db, px_sql_handoff_limits_set, error, PX_INT (a->node_id),
+                                         PX_INT (a->set.handoff.block_max_files), PX_INT (a->set.handoff.block_max_bytes),
+                                         PX_INT (a->set.handoff.block_max_events), PX_INT (a->set.handoff.block_max_age));
+  g_autoptr(PxRows) closed = lim ? px_tmdb_query (a->db, px_sql_handoff_blocks_close, error, PX_INT (a->node_id)) : NULL;
+  if (!closed)
+    return FALSE;
+  for (guint i = 0; i < px_rows_count (closed); i++)
+    g_message ("closed block %s: it reached a hand-off limit", px_rows_text (closed, i, "block"));
   if (!px_tmdb_begin (a->db, error))
     return FALSE;
   g_autoptr(PxRows) go = px_tmdb_query (a->db, px_sql_unmerged_decide, error, PX_INT (a->node_id), PX_INT (limit));

@@ -308,6 +308,7 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
   /* Build the injection: new merged files into their datasets' open blocks. */
   g_autoptr(PxInject) in = px_inject_new ();
   g_autoptr(GHashTable) blocks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) events = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GPtrArray) pair_merged = g_ptr_array_new ();
   g_autoptr(GPtrArray) pair_unmerged = g_ptr_array_new ();
   for (guint i = 0; i < merged->len; i++)
@@ -325,6 +326,16 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
       char *block = g_hash_table_lookup (blocks, m->dataset);
       if (!block)
         {
+          g_autoptr(PxRows) closed = px_tmdb_query (db, px_sql_handoff_dataset_closed, error, PX_TEXT (m->dataset));
+          if (!closed)
+            return FALSE;
+          if (px_rows_count (closed))
+            {
+              g_set_error (error, PX_HANDOFF_ERROR, PX_HANDOFF_ERROR_REJECTED,
+                           "%s: output '%s': dataset %s is closed (phedex dataset close is final)", path, m->f->lfn,
+                           m->dataset);
+              return FALSE;
+            }
           block = open_block (db, h, m->dataset, error);
           if (!block)
             return FALSE;
@@ -335,6 +346,10 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
                            .guid = *m->f->guid ? m->f->guid : NULL };
       px_inject_add (in, &rec);
       res->merged_bytes += (gint64) m->bytes;
+      gint64 *ev = g_hash_table_lookup (events, m->dataset);
+      if (!ev)
+        g_hash_table_insert (events, m->dataset, ev = g_new0 (gint64, 1));
+      *ev += MAX (m->f->events, 0);
     }
   /* Outputs without a merge parent in the report (a processing job writing
    * merged output directly) are injected with no merge record. */
@@ -385,10 +400,37 @@ px_handoff_report (PxTmdb *db, const PxHandoff *h, const char *path, PxHandoffRe
       g_hash_table_iter_init (&it, blocks);
       while (ok && g_hash_table_iter_next (&it, &ds, &block))
         {
+          gint64 *ev = g_hash_table_lookup (events, ds);
           g_autoptr(PxRows) s = px_tmdb_query (db, px_sql_handoff_block_set, error, PX_TEXT (ds), PX_INT (h->node_id),
-                                               PX_TEXT (block));
+                                               PX_TEXT (block), PX_INT (ev ? *ev : 0));
           ok = s != NULL;
         }
+      /* the blocks are pinned here while a policy destination lacks them */
+      g_autoptr(PxTmdbArray) bnames = px_tmdb_array_new ();
+      g_hash_table_iter_init (&it, blocks);
+      while (g_hash_table_iter_next (&it, NULL, &block))
+        px_tmdb_array_text (bnames, block);
+      g_autoptr(PxRows) pinned = ok && g_hash_table_size (blocks)
+                                   ? px_tmdb_query (db, px_sql_handoff_produced_add, error, PX_INT (h->node_id),
+                                                    PX_ARRAY (bnames))
+                                   : NULL;
+      ok = ok && (pinned || !g_hash_table_size (blocks));
+      /* blocks that reached a limit (files, bytes, events, age) close now */
+      g_autoptr(PxRows) closed = ok && g_hash_table_size (blocks)
+                                   ? px_tmdb_query (db, px_sql_handoff_blocks_close, error, PX_INT (h->node_id))
+                                   : NULL;
+      ok = ok && (closed || !g_hash_table_size (blocks));
+      /* auto-subscription policies of the datasets that got merged files */
+      g_autoptr(PxTmdbArray) dsets = px_tmdb_array_new ();
+      g_hash_table_iter_init (&it, blocks);
+      while (g_hash_table_iter_next (&it, &ds, NULL))
+        px_tmdb_array_text (dsets, ds);
+      g_autoptr(PxRows) subs = ok && g_hash_table_size (blocks)
+                                 ? px_tmdb_query (db, px_sql_policy_apply, error, PX_ARRAY (dsets))
+                                 : NULL;
+      ok = ok && (subs || !g_hash_table_size (blocks));
+      res->subscribed = (guint) (subs ? px_rows_count (subs) : 0);
+      res->blocks_closed = (guint) (closed ? px_rows_count (closed) : 0);
       res->merged_files = (guint) ir.new_files;
       res->merge_parents = (guint) count_of (mr);
       /* a report without outputs hands nothing off (its inputs are

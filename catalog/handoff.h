@@ -50,6 +50,8 @@ typedef struct
   guint unmerged_files;   /* new unmerged files recorded */
   guint merge_parents;    /* new merge relations */
   guint held;             /* new holds (failed job) */
+  guint blocks_closed;    /* hand-off blocks at the node closed by a limit */
+  guint subscribed;       /* dataset subscriptions made by policies (phedex policy) */
   guint skipped_no_lfn;   /* outputs without an LFN (local only) */
   char *note;             /* for a duplicate: since when; for a failed job: why */
 } PxHandoffResult;

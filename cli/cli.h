@@ -113,6 +113,10 @@ gboolean px_cmd_transfer (PxCli *cli, int argc, char **argv, GError **error);
 gboolean px_cmd_catalog (PxCli *cli, int argc, char **argv, GError **error);
 gboolean px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error);
 gboolean px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_block (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_dataset (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_policy (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error);
 
 /* The lists behind `phedex nodes` / `node list` and `phedex links` / `link
  * list` (cli/cmd-nodes.c, cli/cmd-links.c). */

@@ -92,7 +92,7 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
   PxHandoff h = { (int) cli->node_id, cli->node, tfc,
                   bases ? (const char *const *) bases : px_jobreport_default_unmerged_bases, dataset };
   guint n[4] = { 0 }, rejected = 0, conflicts = 0;
-  guint64 files = 0, parents = 0, unmerged = 0, held = 0;
+  guint64 files = 0, parents = 0, unmerged = 0, held = 0, closed = 0, subscribed = 0;
   gint64 bytes = 0;
   gboolean tty = isatty (STDERR_FILENO) && !cli->json;
   g_auto(PxJson) j;
@@ -131,7 +131,7 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
         }
       n[r.outcome]++;
       files += r.merged_files, bytes += r.merged_bytes, parents += r.merge_parents, unmerged += r.unmerged_files;
-      held += r.held;
+      held += r.held, closed += r.blocks_closed, subscribed += r.subscribed;
       if (!cli->json && r.outcome != PX_HANDOFF_INJECTED)
         {
           if (tty)
@@ -147,6 +147,8 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
       px_json_int (&j, "merge_parents", r.merge_parents);
       px_json_int (&j, "unmerged_files", r.unmerged_files);
       px_json_int (&j, "held", r.held);
+      px_json_int (&j, "blocks_closed", r.blocks_closed);
+      px_json_int (&j, "subscribed", r.subscribed);
       px_json_int (&j, "outputs_without_lfn", r.skipped_no_lfn);
       px_json_end (&j);
       px_handoff_result_clear (&r);
@@ -160,6 +162,8 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
   px_json_int (&j, "nothing", n[PX_HANDOFF_NOTHING]);
   px_json_int (&j, "rejected", rejected);
   px_json_int (&j, "conflicts", conflicts);
+  px_json_int (&j, "blocks_closed", (gint64) closed);
+  px_json_int (&j, "subscribed", (gint64) subscribed);
   px_json_int (&j, "merged_files", (gint64) files);
   px_json_int (&j, "merged_bytes", bytes);
   px_json_int (&j, "merge_parents", (gint64) parents);
@@ -173,8 +177,8 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
       g_autofree char *b = px_cli_bytes (bytes);
       printf ("%u injected, %u duplicate, %u failed-job, %u nothing to hand off, %u rejected (%u conflicts) at %s: "
               "%" G_GUINT64_FORMAT " merged files (%s), %" G_GUINT64_FORMAT " merge parents, %" G_GUINT64_FORMAT
-              " unmerged files recorded, %" G_GUINT64_FORMAT " held\n", n[0], n[1], n[2], n[3], rejected, conflicts,
-              cli->node, files, b, parents, unmerged, held);
+              " unmerged files recorded, %" G_GUINT64_FORMAT " held, %" G_GUINT64_FORMAT " blocks closed by a limit, %" G_GUINT64_FORMAT " policy subscriptions\n",
+              n[0], n[1], n[2], n[3], rejected, conflicts, cli->node, files, b, parents, unmerged, held, closed, subscribed);
     }
   if (rejected)
     return px_cli_fail (error, "%u of %u reports rejected (nothing written for them)", rejected, reports->len);

@@ -68,6 +68,8 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
 {
   if (argc > 1 && (strcmp (argv[1], "hold") == 0 || strcmp (argv[1], "release") == 0))
     return hold_or_release (cli, strcmp (argv[1], "hold") == 0, argc - 1, argv + 1, error);
+  if (argc > 1 && strcmp (argv[1], "scan") == 0)
+    return px_cmd_unmerged_scan (cli, argc - 1, argv + 1, error);
   gboolean list = FALSE, all = FALSE;
   GOptionEntry entries[] = {
     PX_CLI_NODE_ENTRY (cli, "the node (required)"),
@@ -76,10 +78,10 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
     PX_CLI_JSON_ENTRY (cli, "JSON output"),
     { NULL }
   };
-  if (!px_cli_parse (cli, "[hold|release]", "Show the unmerged files at NODE the delete agent cleans up: files "
+  if (!px_cli_parse (cli, "[hold|release|scan]", "Show the unmerged files at NODE the delete agent cleans up: files "
                      "and bytes per state (pending, no-merge-record, merged-not-verified, no-custodial-copy, held, "
                      "failed, deleting, deleted), the oldest file left and the time from merge report to deletion. "
-                     "'hold' and 'release' (see 'phedex unmerged hold -h') keep files.", entries, &argc, &argv, error))
+                     "'hold' and 'release' (see 'phedex unmerged hold -h') keep files; 'scan' lists orphans.", entries, &argc, &argv, error))
     return FALSE;
   if (!cli->node || argc > 1)
     return px_cli_usage (cli, error, argc > 1 ? "unknown subcommand '%s'" : "--node is required",

@@ -96,6 +96,17 @@
   X (handoff_known) \
   X (handoff_block) \
   X (handoff_block_set) \
+  X (handoff_blocks_close) \
+  X (handoff_limits_set) \
+  X (handoff_dataset_closed) \
+  X (block_close) \
+  X (dataset_close) \
+  X (policy_add) \
+  X (policy_list) \
+  X (policy_rm) \
+  X (policy_apply) \
+  X (handoff_produced_add) \
+  X (unmerged_orphans) \
   X (handoff_report_add) \
   X (handoff_report_outcome) \
   X (handoff_unmerged_add) \

@@ -1,6 +1,7 @@
 /* tmdb-statements-handoff.c — the production hand-off (phedex handoff,
  * catalog/handoff.c) and the cleanup of unmerged files (the delete agent,
- * phedex unmerged).  Schema: tmdb/schema/006-handoff.sql. */
+ * phedex unmerged).  Schema: tmdb/schema/006-handoff.sql,
+ * 007-handoff-blocks.sql. */
 #include "config.h"
 #include "tmdb-private.h"
 
@@ -13,12 +14,51 @@ PX_SQL (handoff_seen, "outcome,created",
 PX_SQL (handoff_known, "lfn,guid,bytes,checksum",
     "SELECT f.lfn, f.guid, f.bytes, f.checksum FROM files f WHERE f.lfn = ANY($1::text[]) ORDER BY f.lfn");
 /* The open block hand-offs fill for dataset $1 at node $2, if any. */
+/* The node's block limits (handoff_limits, else the production defaults:
+ * 500 files, 5 TB, 25 M events, 18 h); keep in step with agents/agent.c. */
+#define LIMITS "LEFT JOIN handoff_limits l ON l.node = h.node "
+#define FULL(b) "(coalesce(" b ".files, 0) >= coalesce(l.max_files, 500) " \
+    "OR coalesce(" b ".bytes, 0) >= coalesce(l.max_bytes, 5000000000000) " \
+    "OR h.events >= coalesce(l.max_events, 25000000) " \
+    "OR coalesce(" b ".created, now()) <= now() - make_interval(secs => coalesce(l.max_age, 64800)))"
+/* The open block hand-offs fill for dataset $1 at node $2, if any and not
+ * yet at a limit. */
 PX_SQL (handoff_block, "block",
-    "SELECT h.block FROM handoff_blocks h LEFT JOIN blocks b ON b.name = h.block "
-    "WHERE h.dataset = $1 AND h.node = $2 AND coalesce(b.is_open, true)");
+    "SELECT h.block FROM handoff_blocks h LEFT JOIN blocks b ON b.name = h.block " LIMITS
+    "WHERE h.dataset = $1 AND h.node = $2 AND coalesce(b.is_open, true) AND NOT " FULL ("b"));
+/* Block $3 fills for dataset $1 at node $2; $4 more events in it. */
 PX_SQL (handoff_block_set, "",
-    "INSERT INTO handoff_blocks (dataset, node, block) VALUES ($1, $2, $3) "
-    "ON CONFLICT (dataset, node) DO UPDATE SET block = excluded.block");
+    "INSERT INTO handoff_blocks (dataset, node, block, events) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (dataset, node) DO UPDATE SET block = excluded.block, events = excluded.events "
+    "  + CASE WHEN handoff_blocks.block = excluded.block THEN handoff_blocks.events ELSE 0 END");
+/* Close the hand-off blocks at node $1 that reached a limit (files, bytes,
+ * events, age); returns their names. */
+PX_SQL (handoff_blocks_close, "block",
+    "WITH c AS (UPDATE blocks b SET is_open = false FROM handoff_blocks h " LIMITS
+    "  WHERE b.name = h.block AND h.node = $1 AND b.is_open AND " FULL ("b") " RETURNING b.name) "
+    "SELECT name AS block FROM c ORDER BY name");
+/* The delete agent uploads its node's limits ($2 files, $3 bytes, $4 events, $5 s). */
+PX_SQL (handoff_limits_set, "",
+    "INSERT INTO handoff_limits (node, max_files, max_bytes, max_events, max_age) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (node) DO UPDATE SET max_files = excluded.max_files, max_bytes = excluded.max_bytes, "
+    "  max_events = excluded.max_events, max_age = excluded.max_age, updated = now() "
+    "WHERE (handoff_limits.max_files, handoff_limits.max_bytes, handoff_limits.max_events, handoff_limits.max_age) "
+    "  IS DISTINCT FROM (excluded.max_files, excluded.max_bytes, excluded.max_events, excluded.max_age)");
+/* Is dataset $1 closed (phedex dataset close: final)? */
+PX_SQL (handoff_dataset_closed, "closed",
+    "SELECT 1 AS closed FROM datasets WHERE name = $1 AND NOT is_open");
+/* phedex block close: block $1 closed for good (found: 0 when unknown;
+ * closed: 0 when it was closed already). */
+PX_SQL (block_close, "found,closed",
+    "WITH b AS (SELECT id, is_open FROM blocks WHERE name = $1 FOR UPDATE), "
+    "u AS (UPDATE blocks SET is_open = false FROM b WHERE blocks.id = b.id AND b.is_open RETURNING 1) "
+    "SELECT (SELECT count(*) FROM b) AS found, (SELECT count(*) FROM u) AS closed");
+/* phedex dataset close: dataset $1 and all its blocks closed for good. */
+PX_SQL (dataset_close, "found,closed,blocks",
+    "WITH d AS (SELECT id, is_open FROM datasets WHERE name = $1 FOR UPDATE), "
+    "ub AS (UPDATE blocks SET is_open = false WHERE dataset IN (SELECT id FROM d) AND is_open RETURNING 1), "
+    "ud AS (UPDATE datasets SET is_open = false FROM d WHERE datasets.id = d.id AND d.is_open RETURNING 1) "
+    "SELECT (SELECT count(*) FROM d) AS found, (SELECT count(*) FROM ud) AS closed, (SELECT count(*) FROM ub) AS blocks");
 /* Record the report (node $1, digest $2, name $3, outcome $4, failure $5);
  * no row when another session recorded it first. */
 PX_SQL (handoff_report_add, "id",
@@ -125,3 +165,41 @@ PX_SQL (unmerged_hold, "id",
 PX_SQL (unmerged_release, "released",
     "WITH r AS (UPDATE unmerged_holds SET released = now() WHERE node = $1 AND released IS NULL "
     "  AND (lfn = $2 OR dir = $3) RETURNING 1) SELECT count(*) AS released FROM r");
+
+/* ---- auto-subscription policies ---- */
+/* phedex policy add: pattern $1 at node $2 ($3 kind, $4 priority, $5
+ * group); a custodial policy needs an MSS node (no row otherwise: mss
+ * tells why).  Replaces the node's policy for the same pattern. */
+PX_SQL (policy_add, "id,mss",
+    "INSERT INTO handoff_policies (pattern, node, kind, priority, user_group) "
+    "SELECT $1, n.id, $3, $4, $5 FROM nodes n WHERE n.name = $2 AND ($3 <> 'custodial' OR n.kind = 'MSS') "
+    "ON CONFLICT (pattern, node) DO UPDATE SET kind = excluded.kind, priority = excluded.priority, "
+    "  user_group = excluded.user_group RETURNING id, true AS mss");
+PX_SQL (policy_list, "id,pattern,node,kind,priority,group",
+    "SELECT p.id, p.pattern, n.name AS node, p.kind, p.priority, p.user_group AS \"group\" FROM handoff_policies p "
+    "JOIN nodes n ON n.id = p.node ORDER BY p.pattern, n.name");
+PX_SQL (policy_rm, "removed",
+    "WITH d AS (DELETE FROM handoff_policies WHERE id = $1 RETURNING 1) SELECT count(*) AS removed FROM d");
+/* phedex handoff: the policies matching datasets $1 become dataset
+ * subscriptions (an existing subscription of the dataset at the node is
+ * left as it is); returns the new ones. */
+PX_SQL (policy_apply, "dataset,node,kind",
+    "WITH m AS (SELECT d.id AS dataset, d.name, p.node, p.kind, p.priority, p.user_group FROM handoff_policies p "
+    "  JOIN datasets d ON d.name = ANY($1::text[]) AND d.name LIKE " PX_POLICY_LIKE "), "
+    "i AS (INSERT INTO subscriptions (dataset, node, priority, is_move, is_custodial, user_group) "
+    "  SELECT DISTINCT ON (dataset, node) dataset, node, priority, kind = 'move', kind = 'custodial', user_group FROM m "
+    "  ORDER BY dataset, node, kind = 'custodial' DESC "
+    "  ON CONFLICT (dataset, node) WHERE dataset IS NOT NULL DO NOTHING RETURNING dataset, node, is_move, is_custodial) "
+    "SELECT d.name AS dataset, n.name AS node, CASE WHEN i.is_custodial THEN 'custodial' WHEN i.is_move THEN 'move' "
+    "  ELSE 'replica' END AS kind FROM i JOIN datasets d ON d.id = i.dataset JOIN nodes n ON n.id = i.node "
+    "ORDER BY 1, 2");
+/* Blocks named $2 were filled by a hand-off at node $1. */
+PX_SQL (handoff_produced_add, "",
+    "INSERT INTO handoff_produced (block, node) SELECT b.id, $1 FROM blocks b WHERE b.name = ANY($2::text[]) "
+    "ON CONFLICT (block) DO NOTHING");
+/* phedex unmerged scan: which of LFNs $2 at node $1 are orphans (no merge
+ * record, no active hold). */
+PX_SQL (unmerged_orphans, "lfn",
+    "SELECT x.lfn FROM unnest($2::text[]) AS x(lfn) WHERE NOT EXISTS (SELECT 1 FROM unmerged u JOIN merges m "
+    "  ON m.unmerged = u.id WHERE u.node = $1 AND u.lfn = x.lfn) AND NOT EXISTS (SELECT 1 FROM unmerged_holds h "
+    "  WHERE h.node = $1 AND h.released IS NULL AND (h.lfn = x.lfn OR starts_with(x.lfn, h.dir)))");

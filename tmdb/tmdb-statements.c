@@ -353,6 +353,11 @@ PX_SQL (delete_claim, "file,lfn",
     "    AND t.state IN ('queued', 'active')) "
     "  AND (d.why <> 'transit' OR NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = d.file "
     "    AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path'))) "
+    "  AND (d.force OR NOT EXISTS (SELECT 1 FROM files pf JOIN handoff_produced hp ON hp.block = pf.block "
+    "    AND hp.node = d.node JOIN blocks pb ON pb.id = pf.block JOIN datasets pd ON pd.id = pb.dataset "
+    "    JOIN handoff_policies p ON p.node <> d.node AND pd.name LIKE " PX_POLICY_LIKE " "
+    "    WHERE pf.id = d.file AND EXISTS (SELECT 1 FROM files bf WHERE bf.block = pf.block AND NOT EXISTS "
+    "      (SELECT 1 FROM replicas pr WHERE pr.file = bf.id AND pr.node = p.node AND pr.state = 'ok')))) "
     "ORDER BY d.file LIMIT $2 FOR UPDATE OF d SKIP LOCKED");
 PX_SQL (delete_done, "",
     "WITH d AS (DELETE FROM deletions WHERE node = $1 AND file = ANY($2::bigint[]) RETURNING file) "
