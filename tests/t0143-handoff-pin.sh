@@ -17,7 +17,9 @@ fixture sites $N T2_PP_Disk
 fixture site T1_PP_MSS --kind MSS
 fixture link --both $N T2_PP_Disk
 fixture link --both $N T1_PP_MSS
-fixture link T2_PP_Disk T1_PP_MSS
+# No T2_PP_Disk -> T1_PP_MSS link: the only way to tape is from the producing node, whose copy
+# has a move deletion pending; the router must still route from it (not from disk back
+# through it: that hop would land where the file already is, for ever).
 
 test_expect_success 'policies: move to disk, custodial to tape; the merged file handed off at the producing node' '
 	phedex policy add --pattern "/Pin/*" --node T2_PP_Disk --move >/dev/null &&

@@ -125,8 +125,13 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
     "cand AS (SELECT DISTINCT ON (p.file) p.file, r.node AS src, g.next, g.path, p.priority, p.is_custodial, "
     "    p.attempts FROM admit p JOIN replicas r ON r.file = p.file AND r.state = 'ok' AND r.node <> $1 "
-    "  JOIN g ON g.node = r.node ORDER BY p.file, EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file "
-    "    AND d.node = r.node), g.cost, r.node), "
+    "  JOIN g ON g.node = r.node ORDER BY p.file, "
+    /* A route whose first hop lands on a node that already holds the file
+     * would copy it there again (and be swept, and be routed the same way):
+     * that node is the better source.  Then copies not about to be deleted. */
+    "    g.next <> $1 AND EXISTS (SELECT 1 FROM replicas h WHERE h.file = r.file AND h.node = g.next "
+    "      AND h.state = 'ok'), "
+    "    EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file AND d.node = r.node), g.cost, r.node), "
     "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
     "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand ON CONFLICT DO NOTHING RETURNING file), "
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = string_to_array(c.path, ',')::int[], "
