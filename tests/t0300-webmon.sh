@@ -42,6 +42,16 @@ test_expect_success 'grant-reader makes a SELECT-only role; --check tells a writ
 	! psql "$READER" -XAtqc "delete from errors" 2>/dev/null
 EOT
 
+test_expect_success 'phedex db grant-reader does the same (and again is harmless)' - <<\EOT
+	phedex db grant-reader webmon_cli --db "$OWNER_DB" >out && grep -q "webmon_cli" out &&
+	phedex db grant-reader webmon_cli --json --db "$OWNER_DB" >out.json &&
+	python3 -c "import json; assert json.load(open('out.json'))['role'] == 'webmon_cli'" &&
+	CLI_RO="$(echo "$OWNER_DB" | sed 's/user=[^ ]*//') user=webmon_cli" &&
+	phedex-webmon --db "$CLI_RO" --check 2>err && grep -q "can only read" err &&
+	! psql "$CLI_RO" -XAtqc "delete from errors" 2>/dev/null &&
+	! phedex db grant-reader --db "$OWNER_DB" 2>/dev/null
+EOT
+
 ( phedex-webmon --db "$READER" --listen 127.0.0.1:$PORT --threads 2 >"$W/webmon.log" 2>&1 & echo $! >"$W/webmon.pid" )
 test_at_exit "kill \$(cat $W/webmon.pid) 2>/dev/null"
 test_wait_port $PORT
