@@ -86,6 +86,18 @@ assert n['T2_Dst']['files'] == 5, n" &&
 	get / r.html >/dev/null && grep -q 'http-equiv="refresh" content="60"' r.html
 EOT
 
+test_expect_success 'agents register their version: /agents and phedex_agent_info show it' - <<\EOT
+	v=$(grep -o 'PACKAGE_VERSION "[^"]*"' "$top_builddir/config.h" | cut -d'"' -f2) && test -n "$v" &&
+	test "$(get /api/v1/agents ag.json)" = 200 &&
+	python3 -c "
+import json, sys; d = json.load(open('ag.json'))
+rows = [r for r in d['agents'] if r['node'] == 'T2_Dst' and r['agent'] == 'download']
+assert rows and all(r['version'] for r in rows), d
+assert all(r['version'] == '$v' for r in rows), (rows, '$v')" &&
+	get /metrics m.txt >/dev/null &&
+	grep "^phedex_agent_info{" m.txt | grep 'node="T2_Dst"' | grep -q 'version="[0-9]'
+EOT
+
 test_expect_success 'phedex links --json and /api/v1/links carry the same rows' - <<\EOT
 	phedex links --json >cli.json && get /api/v1/links api.json >/dev/null &&
 	python3 -c "
