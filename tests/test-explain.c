@@ -66,7 +66,7 @@ explain (PxTmdb *db, const PxTmdbStatement *st, const char *what, guint np, cons
 int
 main (int argc, char **argv)
 {
-  if (argc != 10)
+  if (argc != 10 || !strchr (argv[9], '/'))
     {
       printf ("Bail out! usage: test-explain NODE NODE_ID FROM TO SUBSCRIPTION ERROR_ID DATASET BLOCK LFN\n");
       return 1;
