@@ -391,7 +391,7 @@ attach (PxAgent *a, GError **error)
     return FALSE;
   g_autoptr(PxRows) reg = px_tmdb_query (a->db, px_sql_agent_register, error, PX_TEXT (a->node),
                                          PX_TEXT (a->klass->name), PX_TEXT (g_get_host_name ()), PX_INT (getpid ()),
-                                         PX_INT (a->set.site.stale_after));
+                                         PX_INT (a->set.site.stale_after), PX_TEXT (PACKAGE_VERSION));
   if (!reg)
     return FALSE;
   if (px_rows_count (reg) == 0)

@@ -1,4 +1,4 @@
-/* phedex db init|upgrade|status */
+/* phedex db init|upgrade|status|grant-reader ROLE */
 #include "cli-json.h"
 #include <string.h>
 
@@ -6,12 +6,40 @@ gboolean
 px_cmd_db (PxCli *cli, int argc, char **argv, GError **error)
 {
   GOptionEntry entries[] = { PX_CLI_JSON_ENTRY (cli, "JSON output"), { NULL } };
-  if (!px_cli_parse (cli, "init|upgrade|status",
-                     "Create (init), migrate (upgrade) or describe (status) the TMDB schema.", entries, &argc, &argv,
-                     error))
+  if (!px_cli_parse (cli, "init|upgrade|status|grant-reader ROLE",
+                     "Create (init), migrate (upgrade) or describe (status) the TMDB schema, or make ROLE a login "
+                     "role that may only read it (grant-reader, as the TMDB's owner; for phedex-webmon).",
+                     entries, &argc, &argv, error))
     return FALSE;
+  if (argc >= 2 && strcmp (argv[1], "grant-reader") == 0)
+    {
+      if (argc != 3 || !*argv[2])
+        return px_cli_usage (cli, error, "say grant-reader ROLE");
+      if (!px_tmdb_check_schema (cli->db, error))
+        return FALSE;
+      g_autoptr(PxRows) r = px_tmdb_query (cli->db, px_sql_webmon_grant_reader, error, PX_TEXT (argv[2]));
+      if (!r)
+        {
+          g_prefix_error (error, "cannot grant reading to '%s': ", argv[2]);
+          return FALSE;
+        }
+      if (cli->json)
+        {
+          g_auto(PxJson) j;
+          px_json_init (&j, PX_JSON_SPACED);
+          px_json_begin_object (&j, NULL);
+          px_json_string (&j, "role", argv[2]);
+          px_json_bool (&j, "read_only", TRUE);
+          px_json_end (&j);
+          px_json_print (&j);
+        }
+      else
+        printf ("role '%s' may read the TMDB (SELECT only, read-only sessions); give it a password or a pg_hba rule "
+                "and use it in phedex-webmon --db\n", argv[2]);
+      return TRUE;
+    }
   if (argc != 2 || (strcmp (argv[1], "init") && strcmp (argv[1], "upgrade") && strcmp (argv[1], "status")))
-    return px_cli_usage (cli, error, "say init, upgrade or status");
+    return px_cli_usage (cli, error, "say init, upgrade, status or grant-reader ROLE");
   if (strcmp (argv[1], "status") != 0)
     {
       int from = 0, to = 0;

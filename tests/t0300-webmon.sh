@@ -42,6 +42,16 @@ test_expect_success 'grant-reader makes a SELECT-only role; --check tells a writ
 	! psql "$READER" -XAtqc "delete from errors" 2>/dev/null
 EOT
 
+test_expect_success 'phedex db grant-reader does the same (and again is harmless)' - <<\EOT
+	phedex db grant-reader webmon_cli --db "$OWNER_DB" >out && grep -q "webmon_cli" out &&
+	phedex db grant-reader webmon_cli --json --db "$OWNER_DB" >out.json &&
+	python3 -c "import json; assert json.load(open('out.json'))['role'] == 'webmon_cli'" &&
+	CLI_RO="$(echo "$OWNER_DB" | sed 's/user=[^ ]*//') user=webmon_cli" &&
+	phedex-webmon --db "$CLI_RO" --check 2>err && grep -q "can only read" err &&
+	! psql "$CLI_RO" -XAtqc "delete from errors" 2>/dev/null &&
+	! phedex db grant-reader --db "$OWNER_DB" 2>/dev/null
+EOT
+
 ( phedex-webmon --db "$READER" --listen 127.0.0.1:$PORT --threads 2 >"$W/webmon.log" 2>&1 & echo $! >"$W/webmon.pid" )
 test_at_exit "kill \$(cat $W/webmon.pid) 2>/dev/null"
 test_wait_port $PORT
@@ -74,6 +84,18 @@ assert n['T2_Dst']['files'] == 5, n" &&
 	grep -q "<svg" ov.html && grep -q "role=\"img\"" ov.html && grep -q "<details>" ov.html &&
 	! grep -q 'http-equiv="refresh"' ov.html &&
 	get / r.html >/dev/null && grep -q 'http-equiv="refresh" content="60"' r.html
+EOT
+
+test_expect_success 'agents register their version: /agents and phedex_agent_info show it' - <<\EOT
+	v=$(grep -o 'PACKAGE_VERSION "[^"]*"' "$top_builddir/config.h" | cut -d'"' -f2) && test -n "$v" &&
+	test "$(get /api/v1/agents ag.json)" = 200 &&
+	python3 -c "
+import json, sys; d = json.load(open('ag.json'))
+rows = [r for r in d['agents'] if r['node'] == 'T2_Dst' and r['agent'] == 'download']
+assert rows and all(r['version'] for r in rows), d
+assert all(r['version'] == '$v' for r in rows), (rows, '$v')" &&
+	get /metrics m.txt >/dev/null &&
+	grep "^phedex_agent_info{" m.txt | grep 'node="T2_Dst"' | grep -q 'version="[0-9]'
 EOT
 
 test_expect_success 'phedex links --json and /api/v1/links carry the same rows' - <<\EOT

@@ -38,11 +38,12 @@ PX_SQL (link_add, "ok",
     "ON CONFLICT (from_node, to_node) DO UPDATE SET distance = excluded.distance, active = true RETURNING true AS ok");
 
 /* ---- agents ---- */
-/* A new download agent can open paths: routers hear it on phedex_topology. */
+/* A new download agent can open paths: routers hear it on phedex_topology.
+ * $6 is the agent's version (PACKAGE_VERSION), shown on webmon's /agents. */
 PX_SQL (agent_register, "id,node,notified",
-    "WITH a AS (INSERT INTO agents (node, agent, host, pid, stale_after) SELECT id, $2, $3, $4, $5 FROM nodes "
-    "  WHERE name = $1 ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), started = now(), "
-    "  stopped = NULL, stale_after = excluded.stale_after "
+    "WITH a AS (INSERT INTO agents (node, agent, host, pid, stale_after, version) SELECT id, $2, $3, $4, $5, $6 "
+    "  FROM nodes WHERE name = $1 ON CONFLICT (node, agent, host, pid) DO UPDATE SET heartbeat = now(), "
+    "  started = now(), stopped = NULL, stale_after = excluded.stale_after, version = excluded.version "
     "  RETURNING id, node) "
     "SELECT id, node, pg_notify('phedex_topology', 'agent') AS notified FROM a");
 PX_SQL (agent_heartbeat, "",
