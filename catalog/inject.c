@@ -3,6 +3,7 @@
 #include "config.h"
 #include "lfn2pfn/lfn.h"
 #include "inject.h"
+#include "xml-read.h"
 #include "common/px-common.h"
 #include "common/px-checksum.h"
 #include <limits.h>
@@ -221,61 +222,13 @@ parse_doc (PxInject *in, xmlDoc *doc, const char *file, GError **error)
   return TRUE;
 }
 
-/* An <!ENTITY> can make a few bytes expand to gigabytes (the "billion
- * laughs"), and XML_PARSE_HUGE lifts libxml2's guard; an injection needs
- * none: the parser stops at the first declaration. */
-typedef struct
-{
-  char *name;
-  int line;
-} Entity;
-
-static void
-refuse_entity (void *data, const xmlChar *name, int type, const xmlChar *public_id, const xmlChar *system_id,
-               xmlChar *content)
-{
-  xmlParserCtxt *ctxt = data;
-  Entity *e = ctxt->_private;
-  if (!e->name)
-    {
-      e->name = g_strdup ((const char *) name);
-      e->line = ctxt->input ? ctxt->input->line : 0;
-    }
-  ctxt->wellFormed = 0;
-  xmlStopParser (ctxt);
-}
-
 static PxInject *
 parse (const char *path, const char *data, gsize size, const char *name, GError **error)
 {
-  g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt ();
-  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE;
-  if (!ctxt)
-    g_error ("out of memory");
-  if (!path && size > INT_MAX)
-    {
-      g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, "%s: larger than 2 GB", name);
-      return NULL;
-    }
-  Entity entity = { NULL, 0 };
-  ctxt->_private = &entity;
-  ctxt->sax->entityDecl = refuse_entity;
-  g_autoptr(xmlDoc) doc = path ? xmlCtxtReadFile (ctxt, path, NULL, options)
-                               : xmlCtxtReadMemory (ctxt, data, (int) size, name, NULL, options);
-  g_autofree char *entity_name = entity.name;
-  if (entity_name)
-    {
-      g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, "%s:%d: entity declarations are not allowed "
-                   "(<!ENTITY %s>)", name, entity.line, entity_name);
-      return NULL;
-    }
+  /* Injections can be huge: libxml2's size limits lifted, entities refused. */
+  g_autoptr(xmlDoc) doc = px_xml_read (path, data, size, name, TRUE, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, error);
   if (!doc)
-    {
-      const xmlError *e = xmlCtxtGetLastError (ctxt);
-      g_autofree char *m = g_strchomp (g_strdup (e && e->message ? e->message : "cannot read"));
-      g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_PARSE, "%s:%d: %s", name, e ? e->line : 0, m);
-      return NULL;
-    }
+    return NULL;
   g_autoptr(PxInject) in = inject_new ();
   if (!parse_doc (in, doc, name, error))
     return NULL;

@@ -1,6 +1,7 @@
 /* jobreport.c — CMSSW FrameworkJobReport XML into records (see jobreport.h). */
 #include "config.h"
 #include "jobreport.h"
+#include "xml-read.h"
 #include "common/px-common.h"
 #include "common/px-checksum.h"
 #include <limits.h>
@@ -345,61 +346,13 @@ parse_doc (PxJobReport *r, xmlDoc *doc, GError **error)
   return TRUE;
 }
 
-/* libxml2 would expand an <!ENTITY> (a "billion laughs"); a job report
- * needs none: the parser stops at the first declaration (as inject.c). */
-typedef struct
-{
-  char *name;
-  int line;
-} Entity;
-
-static void
-refuse_entity (void *data, const xmlChar *name, int type, const xmlChar *public_id, const xmlChar *system_id,
-               xmlChar *content)
-{
-  (void) type, (void) public_id, (void) system_id, (void) content;
-  xmlParserCtxt *ctxt = data;
-  Entity *e = ctxt->_private;
-  if (!e->name)
-    {
-      e->name = g_strdup ((const char *) name);
-      e->line = ctxt->input ? ctxt->input->line : 0;
-    }
-  ctxt->wellFormed = 0;
-  xmlStopParser (ctxt);
-}
-
 static PxJobReport *
 parse (const char *path, const char *data, gsize size, const char *name, GError **error)
 {
-  g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt ();
-  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE;
-  if (!ctxt)
-    g_error ("out of memory");
-  if (!path && size > INT_MAX)
-    {
-      g_set_error (error, PX_JOBREPORT_ERROR, PX_JOBREPORT_ERROR_PARSE, "%s: larger than 2 GB", name);
-      return NULL;
-    }
-  Entity entity = { NULL, 0 };
-  ctxt->_private = &entity;
-  ctxt->sax->entityDecl = refuse_entity;
-  g_autoptr(xmlDoc) doc = path ? xmlCtxtReadFile (ctxt, path, NULL, options)
-                               : xmlCtxtReadMemory (ctxt, data, (int) size, name, NULL, options);
-  g_autofree char *entity_name = entity.name;
-  if (entity_name)
-    {
-      g_set_error (error, PX_JOBREPORT_ERROR, PX_JOBREPORT_ERROR_PARSE,
-                   "%s:%d: entity declarations are not allowed (<!ENTITY %s>)", name, entity.line, entity_name);
-      return NULL;
-    }
+  g_autoptr(xmlDoc) doc = px_xml_read (path, data, size, name, TRUE, PX_JOBREPORT_ERROR, PX_JOBREPORT_ERROR_PARSE,
+                                       error);
   if (!doc)
-    {
-      const xmlError *e = xmlCtxtGetLastError (ctxt);
-      g_autofree char *m = g_strchomp (g_strdup (e && e->message ? e->message : "cannot read"));
-      g_set_error (error, PX_JOBREPORT_ERROR, PX_JOBREPORT_ERROR_PARSE, "%s:%d: %s", name, e ? e->line : 0, m);
-      return NULL;
-    }
+    return NULL;
   g_autoptr(PxJobReport) r = g_new0 (PxJobReport, 1);
   r->name = g_strdup (name);
   r->strings = g_string_chunk_new (4096);

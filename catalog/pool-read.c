@@ -2,6 +2,7 @@
  * (see pool.h).  The writer is pool.c. */
 #include "config.h"
 #include "pool.h"
+#include "xml-read.h"
 #include "common/px-common.h"
 #include <limits.h>
 #include <string.h>
@@ -128,80 +129,16 @@ parse_doc (xmlDoc *doc, const char *file, GError **error)
   return g_steal_pointer (&files);
 }
 
-/* libxml2 goes on after the first error and keeps the last one, often a
- * consequence ("Extra content at the end of the document"): keep the first. */
-typedef struct
-{
-  char *message;
-  int line;
-} FirstError;
-
-static void
-keep_first_error (void *data, xmlErrorPtr e)
-{
-  FirstError *first = ((xmlParserCtxt *) data)->_private;
-  if (!first->message && e->level >= XML_ERR_ERROR)
-    {
-      first->message = g_strchomp (g_strdup (e->message ? e->message : "cannot parse"));
-      first->line = e->line;
-    }
-}
-
-/* An <!ENTITY> can make a few bytes expand to gigabytes (the "billion
- * laughs"); a POOL catalogue needs none: the parser stops at the first. */
-static void
-refuse_entity (void *data, const xmlChar *name, int type, const xmlChar *public_id, const xmlChar *system_id,
-               xmlChar *content)
-{
-  xmlParserCtxt *ctxt = data;
-  FirstError *first = ctxt->_private;
-  if (!first->message)
-    {
-      first->message = g_strdup_printf ("entity declarations are not allowed (<!ENTITY %s>)", (const char *) name);
-      first->line = ctxt->input ? ctxt->input->line : 0;
-    }
-  ctxt->wellFormed = 0;
-  xmlStopParser (ctxt);
-}
-
 GPtrArray *
 px_pool_parse (const char *data, gsize size, const char *name, GError **error)
 {
-  g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt ();
-  if (!ctxt)
-    g_error ("out of memory");
-  if (size > INT_MAX)
-    {
-      g_set_error (error, PX_POOL_ERROR, PX_POOL_ERROR_PARSE, "%s: larger than 2 GB", name);
-      return NULL;
-    }
-  FirstError first = { NULL, 0 };
-  ctxt->_private = &first;
-  ctxt->sax->serror = keep_first_error;
-  ctxt->sax->entityDecl = refuse_entity;
-  g_autoptr(xmlDoc) doc = xmlCtxtReadMemory (ctxt, data, (int) size, name, NULL,
-                                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  g_autofree char *message = first.message;
-  if (!doc)
-    {
-      g_set_error (error, PX_POOL_ERROR, PX_POOL_ERROR_PARSE, "%s:%d: not well-formed XML: %s", name, first.line,
-                   message ? message : "cannot parse");
-      return NULL;
-    }
-  return parse_doc (doc, name, error);
+  g_autoptr(xmlDoc) doc = px_xml_read (NULL, data, size, name, FALSE, PX_POOL_ERROR, PX_POOL_ERROR_PARSE, error);
+  return doc ? parse_doc (doc, name, error) : NULL;
 }
 
 GPtrArray *
 px_pool_parse_file (const char *path, GError **error)
 {
-  g_autofree char *data = NULL;
-  gsize size = 0;
-  g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &size, &local))
-    {
-      g_set_error (error, PX_POOL_ERROR, PX_POOL_ERROR_PARSE, "cannot read '%s': %s", path,
-                   local->code == G_FILE_ERROR_NOENT ? "no such file" : local->message);
-      return NULL;
-    }
-  return px_pool_parse (data, size, path, error);
+  g_autoptr(xmlDoc) doc = px_xml_read (path, NULL, 0, path, FALSE, PX_POOL_ERROR, PX_POOL_ERROR_PARSE, error);
+  return doc ? parse_doc (doc, path, error) : NULL;
 }
