@@ -2,15 +2,6 @@
  * replicas, live agents and whether its agents uploaded a storage.xml. */
 #include "cli-table.h"
 
-static const PxTableColumn columns[] = {
-  { "name", "NODE", PX_TABLE_TEXT },
-  { "kind", "KIND", PX_TABLE_TEXT },
-  { "files", "FILES", PX_TABLE_INT },
-  { "bytes", "BYTES", PX_TABLE_BYTES },
-  { "agents", "AGENTS ALIVE", PX_TABLE_LIST },
-  { "storage_xml", "STORAGE.XML", PX_TABLE_BOOL, .sql = "has_tfc" },
-  { NULL }
-};
 
 gboolean
 px_cli_print_nodes (PxCli *cli, GError **error)
@@ -18,7 +9,7 @@ px_cli_print_nodes (PxCli *cli, GError **error)
   g_autoptr(PxRows) rows = px_tmdb_query0 (cli->db, px_sql_report_nodes, error);
   if (!rows)
     return FALSE;
-  g_autoptr(PxTable) t = px_table_new (columns);
+  g_autoptr(PxTable) t = px_table_new (px_table_nodes_columns);
   px_table_add_rows (t, rows);
   px_table_print (t, cli->json);
   return TRUE;

@@ -60,7 +60,7 @@ test_expect_success 'before any transfer: the destination holds nothing, the lin
 	test "$(get /api/v1/nodes before.json)" = 200 &&
 	python3 -c "
 import json; d = json.load(open('before.json'))
-n = {r['node']: r for r in d['nodes']}
+n = {r['name']: r for r in d['nodes']}
 assert n['T2_Dst']['files'] == 0, n
 assert d['as_of'].endswith('Z')" &&
 	test "$(get '/?refresh=0' ov.html)" = 200 && wellformed ov.html &&
@@ -76,7 +76,7 @@ test_expect_success 'the agents deliver; on reload the counts change' - <<\EOT
 	test "$(get /api/v1/nodes after.json)" = 200 &&
 	python3 -c "
 import json; d = json.load(open('after.json'))
-n = {r['node']: r for r in d['nodes']}
+n = {r['name']: r for r in d['nodes']}
 assert n['T2_Dst']['files'] == 5, n" &&
 	get '/?refresh=0' ov.html >/dev/null && wellformed ov.html &&
 	xmllint --html --xpath 'string(//tr[@data-link="T1_Src>T2_Dst"]/td[4])' ov.html >done &&

@@ -485,6 +485,17 @@ px_table_append_html (const PxTable *table, const char *caption, GString *out)
   g_string_append (out, "</tbody></table>\n");
 }
 
+/* phedex nodes and webmon's /nodes (report_nodes). */
+const PxTableColumn px_table_nodes_columns[] = {
+  { "name", "NODE", PX_TABLE_TEXT },
+  { "kind", "KIND", PX_TABLE_TEXT },
+  { "files", "FILES", PX_TABLE_INT },
+  { "bytes", "BYTES", PX_TABLE_BYTES },
+  { "agents", "AGENTS ALIVE", PX_TABLE_LIST },
+  { "storage_xml", "STORAGE.XML", PX_TABLE_BOOL, .sql = "has_tfc" },
+  { NULL }
+};
+
 /* phedex links and webmon's /links. */
 const PxTableColumn px_table_links_columns[] = {
   { "from", "FROM", PX_TABLE_TEXT, .sql = "from_name" },

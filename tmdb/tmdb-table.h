@@ -93,3 +93,4 @@ void px_json_table (PxJson *j, const char *key, const PxTable *table);
 
 /* The columns of the reports both `phedex` and webmon show (one layout). */
 extern const PxTableColumn px_table_links_columns[]; /* report_links */
+extern const PxTableColumn px_table_nodes_columns[]; /* report_nodes */

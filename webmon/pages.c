@@ -332,15 +332,6 @@ page_links (PxWebReq *req, char **parts, GError **error)
 
 /* ---- /nodes, /nodes/NODE ---- */
 
-static const PxTableColumn nodes_columns[] = {
-  { "node", "NODE", PX_TABLE_TEXT, .sql = "name" },
-  { "kind", "KIND", PX_TABLE_TEXT },
-  { "files", "FILES", PX_TABLE_INT },
-  { "bytes", "BYTES", PX_TABLE_BYTES },
-  { "agents", "AGENTS ALIVE", PX_TABLE_LIST },
-  { "storage_xml", "STORAGE.XML", PX_TABLE_BOOL, .sql = "has_tfc" },
-  { NULL }
-};
 static const PxTableColumn blocks_columns[] = {
   { "dataset", "DATASET", PX_TABLE_TEXT },
   { "block", "BLOCK", PX_TABLE_TEXT },
@@ -387,7 +378,7 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
       if (!r)
         return FALSE;
       g_string_assign (req->title, "nodes");
-      g_autoptr(PxTable) t = px_table_new (nodes_columns);
+      g_autoptr(PxTable) t = px_table_new (px_table_nodes_columns);
       px_table_add_rows (t, r);
       if (req->api)
         {
