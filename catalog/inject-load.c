@@ -95,32 +95,34 @@ refuse_rows (PxTmdb *db, const PxTmdbStatement *st, const char *what, GError **e
   return FALSE;
 }
 
+PxTfc *
+px_inject_node_tfc (PxTmdb *db, int node_id, const char *node, const char *path, GError **error)
+{
+  if (path)
+    return px_tfc_load_file (path, error);
+  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
+  px_tmdb_array_int (ids, node_id);
+  g_autoptr(PxRows) t = px_tmdb_query (db, px_sql_node_tfcs, error, PX_ARRAY (ids));
+  if (!t)
+    return NULL;
+  const char *text = px_rows_count (t) ? px_rows_text (t, 0, "tfc") : NULL;
+  if (!text)
+    {
+      g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_NOT_PRESENT,
+                   "node %s has no storage.xml in the TMDB yet to find the files with: start its agents, or pass "
+                   "--tfc FILE (or, for inject, --no-check)", node);
+      return NULL;
+    }
+  return px_tfc_load_data (text, strlen (text), "storage.xml (TMDB)", error);
+}
+
 gboolean
 px_inject_load (PxTmdb *db, const PxInjectLoad *load, const PxInject *in, PxInjectResult *result, GError **error)
 {
   memset (result, 0, sizeof *result);
   if (load->check)
     {
-      g_autoptr(PxTfc) tfc = NULL;
-      if (load->tfc_path)
-        tfc = px_tfc_load_file (load->tfc_path, error);
-      else
-        {
-          g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
-          px_tmdb_array_int (ids, load->node_id);
-          g_autoptr(PxRows) t = px_tmdb_query (db, px_sql_node_tfcs, error, PX_ARRAY (ids));
-          if (!t)
-            return FALSE;
-          const char *text = px_rows_count (t) ? px_rows_text (t, 0, "tfc") : NULL;
-          if (!text)
-            {
-              g_set_error (error, PX_INJECT_ERROR, PX_INJECT_ERROR_NOT_PRESENT,
-                           "node %s has no storage.xml in the TMDB yet to find the files with: start its agents, "
-                           "or pass --tfc FILE (or --no-check)", load->node);
-              return FALSE;
-            }
-          tfc = px_tfc_load_data (text, strlen (text), "storage.xml (TMDB)", error);
-        }
+      g_autoptr(PxTfc) tfc = px_inject_node_tfc (db, load->node_id, load->node, load->tfc_path, error);
       if (!tfc || !check_present (load, tfc, in, error))
         return FALSE;
     }

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include "tmdb/tmdb.h"
+#include "lfn2pfn/tfc.h"
 
 #define PX_INJECT_ERROR (px_inject_error_quark ())
 GQuark px_inject_error_quark (void);
@@ -69,6 +70,10 @@ typedef struct
   guint files_in_input;
   gint64 new_files, new_bytes, blocks, new_replicas;
 } PxInjectResult;
+
+/* The storage.xml of node NODE_ID (NODE names it in messages): the file
+ * PATH when given, else the one its agents uploaded to the TMDB. */
+PxTfc *px_inject_node_tfc (PxTmdb *db, int node_id, const char *node, const char *path, GError **error);
 
 /* Check IN at the node and against the catalogue, then register its
  * datasets, blocks, files and the node's replicas, all in one transaction:

@@ -2,6 +2,7 @@
  * over from CMSSW job reports (catalog/handoff.c does the work, one report
  * per transaction); this file parses options, walks directories, shows
  * progress and prints the summary. */
+#include "catalog/inject.h"
 #include "cli-json.h"
 #include "catalog/handoff.h"
 #include "catalog/jobreport.h"
@@ -32,26 +33,6 @@ add_path (GPtrArray *reports, const char *path, GError **error)
   g_ptr_array_sort (names, by_name);
   for (guint i = 0; i < names->len; i++)
     g_ptr_array_add (reports, g_strdup (names->pdata[i]));
-}
-
-static PxTfc *
-node_tfc (PxCli *cli, const char *path, GError **error)
-{
-  if (path)
-    return px_tfc_load_file (path, error);
-  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
-  px_tmdb_array_int (ids, cli->node_id);
-  g_autoptr(PxRows) t = px_tmdb_query (cli->db, px_sql_node_tfcs, error, PX_ARRAY (ids));
-  if (!t)
-    return NULL;
-  const char *text = px_rows_count (t) ? px_rows_text (t, 0, "tfc") : NULL;
-  if (!text)
-    {
-      px_cli_fail (error, "node %s has no storage.xml in the TMDB yet to find the files with: start its agents, or "
-                   "pass --tfc FILE", cli->node);
-      return NULL;
-    }
-  return px_tfc_load_data (text, strlen (text), "storage.xml (TMDB)", error);
 }
 
 gboolean
@@ -86,7 +67,7 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
       if (error && *error)
         return FALSE;
     }
-  g_autoptr(PxTfc) tfc = node_tfc (cli, tfc_path, error);
+  g_autoptr(PxTfc) tfc = px_inject_node_tfc (cli->db, cli->node_id, cli->node, tfc_path, error);
   if (!tfc)
     return FALSE;
   PxHandoff h = { (int) cli->node_id, cli->node, tfc,

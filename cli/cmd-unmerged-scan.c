@@ -6,6 +6,7 @@
  * with --delete-orphans --older-than AGE, which lists what it would delete
  * (a dry run) unless --yes, and re-reads merges and holds right before.
  * If the listing fails part-way, nothing is deleted. */
+#include "catalog/inject.h"
 #include "cli-json.h"
 #include "catalog/jobreport.h"
 #include "lfn2pfn/tfc.h"
@@ -133,22 +134,6 @@ parse_age (const char *s)
   return unit < 0 ? -1 : v * unit;
 }
 
-static PxTfc *
-node_tfc (PxCli *cli, const char *path, GError **error)
-{
-  if (path)
-    return px_tfc_load_file (path, error);
-  g_autoptr(PxTmdbArray) ids = px_tmdb_array_new ();
-  px_tmdb_array_int (ids, cli->node_id);
-  g_autoptr(PxRows) t = px_tmdb_query (cli->db, px_sql_node_tfcs, error, PX_ARRAY (ids));
-  if (!t)
-    return NULL;
-  const char *text = px_rows_count (t) ? px_rows_text (t, 0, "tfc") : NULL;
-  if (!text)
-    return px_cli_fail (error, "node %s has no storage.xml in the TMDB: pass --tfc FILE", cli->node), NULL;
-  return px_tfc_load_data (text, strlen (text), "storage.xml (TMDB)", error);
-}
-
 /* The orphans among ENTRIES (no merge record, no hold at the node). */
 static PxRows *
 orphans_of (PxCli *cli, GArray *entries, GError **error)
@@ -192,7 +177,7 @@ px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error)
   const char *const *bases = bases_opt ? (const char *const *) bases_opt : px_jobreport_default_unmerged_bases;
   g_autoptr(GArray) found = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_array_set_clear_func (found, entry_clear);
-  g_autoptr(PxTfc) tfc = !dump || del ? node_tfc (cli, tfc_path, error) : NULL;
+  g_autoptr(PxTfc) tfc = !dump || del ? px_inject_node_tfc (cli->db, cli->node_id, cli->node, tfc_path, error) : NULL;
   if ((!dump || del) && !tfc)
     return FALSE;
   g_autoptr(GError) le = NULL;
