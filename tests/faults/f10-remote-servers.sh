@@ -37,7 +37,11 @@ test_expect_success 'T1_GRID behind GridFTP, T1_NULL corrupting, T2_PULL pulling
 	sed -i "s/^protocols = direct/protocols = gsiftp,direct/" "$W/sites/T2_PULL/site.conf" &&
 	faults_link T1_GRID T2_PULL && faults_link T1_NULL T2_PULL && faults_link T1_NULL T2_CMD &&
 	lots T2_PULL && lots T2_CMD &&
-	printf "[download]\nconcurrency = 1\nbatch = 2\ntimeout-base = 15\n" >>"$W/sites/T2_PULL/site.conf" &&
+	# A pre-copy hook that only waits paces T2_PULL at about 4 files/s, so
+	# the kill lands mid-run however fast the machine copies (without it,
+	# all 30 files could arrive before the kill and no copy is cut off).
+	printf "#!/bin/sh\n[ \"\$1\" = pre ] && { sleep 0.25; exit 1; }\nexit 0\n" >"$W/pace.sh" && chmod +x "$W/pace.sh" &&
+	printf "[download]\nconcurrency = 1\nbatch = 2\ntimeout-base = 15\nvalidate-command = %s\n" "$W/pace.sh" >>"$W/sites/T2_PULL/site.conf" &&
 	cat >"$W/trunc.sh" <<-EOS &&
 	#!/bin/sh
 	mkdir -p "\$(dirname "\$2")" || exit 1
