@@ -19,6 +19,13 @@
 const PxConfigKey px_agent_config_keys[] = {
   { "site", "node", PX_CONFIG_STRING, NULL, FALSE, "this site's node name in the TMDB (e.g. T1_US_FNAL_Disk)", F (site.node) },
   { "site", "db", PX_CONFIG_STRING, "", FALSE, "TMDB connection (libpq conninfo); empty: PG* environment", F (site.db) },
+  { "site", "db-transaction-pooling", PX_CONFIG_BOOL, "false", FALSE,
+    "site.db goes through a transaction-mode pooler (PgBouncer pool_mode = transaction): statements are sent "
+    "unprepared, and wake-ups come through listen-db", F (site.db_transaction_pooling) },
+  { "site", "listen-db", PX_CONFIG_STRING, "", FALSE,
+    "a session connection (libpq conninfo) used only to LISTEN for wake-ups: PostgreSQL itself or a "
+    "session-mode pool; empty: site.db, or no wake-ups (a cycle every poll-interval) with "
+    "db-transaction-pooling", F (site.listen_db) },
   { "site", "storage-xml", PX_CONFIG_STRING, NULL, TRUE, "this site's trivial file catalogue, uploaded to the TMDB", F (site.storage_xml) },
   { "site", "protocols", PX_CONFIG_LIST, "direct,file", TRUE,
     "protocols this site reads and writes, in order of preference", F (site.protocols) },
@@ -382,11 +389,57 @@ load_config (PxAgent *a, const char *path, GError **error)
   return TRUE;
 }
 
+/* LISTEN for this node's wake-ups: on site.db, or on the separate session
+ * connection site.listen-db; with neither (site.db through a
+ * transaction-mode pooler, where a LISTEN would land on some pooled server
+ * session), none: the agent cycles every poll-interval. */
+static gboolean
+listen_wakeups (PxAgent *a, GError **error)
+{
+  PxTmdb *on = a->db;
+  if (*a->set.site.listen_db)
+    {
+      g_autofree char *app = g_strdup_printf ("%s@%s (listen)", a->klass->name, a->node);
+      if (!(a->ldb = px_tmdb_connect (a->set.site.listen_db, app, error)))
+        return FALSE;
+      on = a->ldb;
+    }
+  else if (a->set.site.db_transaction_pooling)
+    {
+      g_message ("site.db is pooled per transaction and site.listen-db is empty: no wake-ups, a cycle every %"
+                 G_GINT64_FORMAT " s (poll-interval)", a->set.site.poll_interval);
+      return TRUE;
+    }
+  g_autofree char *channel = g_strdup_printf ("phedex_node_%d", a->node_id);
+  if (!px_tmdb_listen (on, channel, error))
+    return FALSE;
+  if (a->klass->listen_topology && !px_tmdb_listen (on, "phedex_topology", error))
+    return FALSE;
+  return TRUE;
+}
+
+/* The connection wake-ups arrive on, or NULL. */
+static PxTmdb *
+listener (PxAgent *a)
+{
+  return a->ldb ? a->ldb : a->set.site.db_transaction_pooling ? NULL : a->db;
+}
+
+/* Consume pending wake-ups; FALSE if the connection they come on is lost. */
+static gboolean
+drain_wakeups (PxAgent *a)
+{
+  PxTmdb *l = listener (a);
+  return !l || px_tmdb_drain_notifies (l) >= 0;
+}
+
 static gboolean
 attach (PxAgent *a, GError **error)
 {
   g_autofree char *app = g_strdup_printf ("%s@%s", a->klass->name, a->node);
   a->db = px_tmdb_connect (a->set.site.db, app, error);
+  if (a->db)
+    px_tmdb_set_unnamed (a->db, a->set.site.db_transaction_pooling);
   if (!a->db || !px_tmdb_check_schema (a->db, error))
     return FALSE;
   g_autoptr(PxRows) reg = px_tmdb_query (a->db, px_sql_agent_register, error, PX_TEXT (a->node),
@@ -415,12 +468,7 @@ attach (PxAgent *a, GError **error)
     return FALSE;
   if (px_rows_count (up) > 0)
     g_message ("uploaded %s to the TMDB", a->set.site.storage_xml);
-  g_autofree char *channel = g_strdup_printf ("phedex_node_%d", a->node_id);
-  if (!px_tmdb_listen (a->db, channel, error))
-    return FALSE;
-  if (a->klass->listen_topology && !px_tmdb_listen (a->db, "phedex_topology", error))
-    return FALSE;
-  return TRUE;
+  return listen_wakeups (a, error);
 }
 
 int
@@ -506,14 +554,14 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
             }
           if (more)
             {
-              if (px_tmdb_drain_notifies (a->db) < 0)
+              if (!drain_wakeups (a))
                 break;
               continue;
             }
           double until_beat = beat - (g_get_monotonic_time () - __atomic_load_n (&a->beat_at, __ATOMIC_ACQUIRE))
                                        / (double) G_USEC_PER_SEC;
-          wait_for (px_tmdb_socket (a->db), MIN (wake_in, MAX (until_beat, 0)));
-          if (px_tmdb_drain_notifies (a->db) < 0)
+          wait_for (listener (a) ? px_tmdb_socket (listener (a)) : -1, MIN (wake_in, MAX (until_beat, 0)));
+          if (!drain_wakeups (a))
             break;
         }
       if (!stop_flag)
@@ -521,6 +569,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
           g_warning ("lost the TMDB connection%s%s; reconnecting", error ? ": " : "", error ? error->message : "");
           px_tmdb_set_signal_cancel (NULL);
           g_clear_pointer (&a->db, px_tmdb_free);
+          g_clear_pointer (&a->ldb, px_tmdb_free);
           wait_for (-1, backoff);
         }
     }
@@ -531,13 +580,17 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
        * waiting at most a moment for a database that is stuck. */
       g_autoptr(GError) e1 = NULL;
       px_tmdb_rollback (a->db);
-      if (!px_tmdb_exec_sql (a->db, "SET statement_timeout = 2000", &e1) || !release_mine (a, &e1))
+      /* (Not through a transaction pooler: the setting would stay with the
+       * pooled server session and bind its next client.) */
+      if ((!a->set.site.db_transaction_pooling && !px_tmdb_exec_sql (a->db, "SET statement_timeout = 2000", &e1))
+          || !release_mine (a, &e1))
         g_warning ("cannot give back this agent's claims: %s (peers take them back after stale-after)", e1->message);
       g_autoptr(GError) e2 = NULL;
       g_autoptr(PxRows) r = px_tmdb_query (a->db, px_sql_agent_stopped, &e2, PX_INT (a->agent_id));
       g_message ("stopped");
     }
   px_tmdb_free (a->db);
+  px_tmdb_free (a->ldb);
   px_config_free (a->cfg);
   px_tfc_free (a->tfc);
   g_strfreev (a->validate_command);

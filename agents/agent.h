@@ -17,7 +17,8 @@ typedef struct
 {
   struct
   {
-    const char *node, *db, *storage_xml;
+    const char *node, *db, *listen_db, *storage_xml;
+    gboolean db_transaction_pooling;
     char **protocols;
     gint64 poll_interval, heartbeat_interval, stale_after;
   } site;
@@ -68,6 +69,7 @@ struct _PxAgent
   PxConfig *cfg;
   PxAgentSettings set; /* cfg's values, typed (rebound on reload) */
   PxTmdb *db;
+  PxTmdb *ldb;       /* site.listen-db's connection, or NULL */
   char *node;        /* this site's node name */
   int node_id;
   int agent_id;

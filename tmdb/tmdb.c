@@ -16,6 +16,7 @@ struct _PxTmdb
   PGconn *conn;
   GHashTable *prepared; /* statement name → TRUE */
   GHashTable *checked;  /* statements whose result shape was checked */
+  gboolean unnamed;     /* no named prepared statements: behind a transaction-mode pooler */
 };
 
 struct _PxRows
@@ -117,12 +118,25 @@ prepare (PxTmdb *db, const PxTmdbStatement *st, GError **error)
   return TRUE;
 }
 
+void
+px_tmdb_set_unnamed (PxTmdb *db, gboolean unnamed)
+{
+  db->unnamed = unnamed;
+}
+
 static PxRows *
 execute (PxTmdb *db, const PxTmdbStatement *st, int n, const char *const *params, GError **error)
 {
-  if (!prepare (db, st, error))
+  PGresult *res;
+  if (db->unnamed)
+    /* Parse, bind and execute in one round trip: a transaction-mode pooler
+     * (PgBouncer 1.18) may give the next statement another server, where a
+     * named statement would not exist.  Always planned with its values. */
+    res = PQexecParams (db->conn, st->sql, n, NULL, params, NULL, NULL, 0);
+  else if (!prepare (db, st, error))
     return NULL;
-  PGresult *res = PQexecPrepared (db->conn, st->name, n, params, NULL, NULL, 0);
+  else
+    res = PQexecPrepared (db->conn, st->name, n, params, NULL, NULL, 0);
   ExecStatusType s = PQresultStatus (res);
   if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
     {

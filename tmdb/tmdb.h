@@ -22,6 +22,11 @@ typedef struct _PxRows PxRows;
 PxTmdb *px_tmdb_connect (const char *conninfo, const char *appname, GError **error);
 void px_tmdb_free (PxTmdb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdb, px_tmdb_free)
+/* UNNAMED: send every statement with its text (PQexecParams) instead of
+ * preparing it once by name, for a connection through a transaction-mode
+ * pooler (PgBouncer), where consecutive transactions may run on different
+ * server sessions.  Costs a parse per call; plans are always custom. */
+void px_tmdb_set_unnamed (PxTmdb *db, gboolean unnamed);
 /* FALSE once the connection is lost (reconnect with a new PxTmdb). */
 gboolean px_tmdb_is_ok (PxTmdb *db);
 
