@@ -29,6 +29,8 @@ typedef enum
   PX_CLI_DB = 1 << 0,         /* --db: connect (--db, else $PHEDEX_DB, else PG* env), check the schema is current */
   PX_CLI_ANY_SCHEMA = 1 << 1, /* with PX_CLI_DB: any schema version, or none (phedex db) */
   PX_CLI_NODE = 1 << 2,       /* with PX_CLI_DB: --node and --from, when given, name nodes that exist */
+  PX_CLI_READ = 1 << 4,       /* with PX_CLI_DB: reads only, so --db-read / $PHEDEX_DB_READ (a streaming
+                               * replica) is used when given */
   PX_CLI_DEFER = 1 << 3,      /* the command calls px_cli_setup itself when its arguments need it (catalog
                                * export does, catalog list does not) */
 } PxCliFlags;
@@ -48,6 +50,7 @@ struct _PxCli
 {
   const PxCommand *command;
   char *conninfo;   /* --db */
+  char *conninfo_read; /* --db-read (PX_CLI_READ) */
   PxTmdb *db;       /* connected (PX_CLI_DB) */
   char *node;       /* --node (PX_CLI_NODE_ENTRY): a node that exists, or NULL */
   gint64 node_id;   /* its id */

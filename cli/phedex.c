@@ -8,6 +8,7 @@
 
 #define DB PX_CLI_DB
 #define NODE (PX_CLI_DB | PX_CLI_NODE)
+#define READ PX_CLI_READ
 
 static const PxCommand commands[] = {
   { "db", px_cmd_db, DB | PX_CLI_ANY_SCHEMA, "create, upgrade or describe the TMDB schema" },
@@ -24,13 +25,13 @@ static const PxCommand commands[] = {
   { "suspend", px_cmd_suspend, NODE, "pause a subscription until a time or until resumed" },
   { "resume", px_cmd_resume, NODE, "resume a suspended subscription" },
   { "delete", px_cmd_delete, NODE, "delete a dataset's or block's replicas at a node (never the last copy)" },
-  { "why", px_cmd_why, NODE, "say why files are not yet at a node" },
-  { "replicas", px_cmd_replicas, DB, "list where the files of a dataset are" },
-  { "status", px_cmd_status, DB, "subscriptions, transfers, errors and agents at a glance" },
-  { "nodes", px_cmd_nodes, DB, "list nodes with their replicas, live agents and storage.xml" },
-  { "links", px_cmd_links, NODE, "list links with measured rate, queue, recent failures" },
-  { "queue", px_cmd_queue, NODE, "show queued and running transfers per link and priority" },
-  { "errors", px_cmd_errors, NODE, "show recent transfer errors per link and reason" },
+  { "why", px_cmd_why, NODE | READ, "say why files are not yet at a node" },
+  { "replicas", px_cmd_replicas, DB | READ, "list where the files of a dataset are" },
+  { "status", px_cmd_status, DB | READ, "subscriptions, transfers, errors and agents at a glance" },
+  { "nodes", px_cmd_nodes, DB | READ, "list nodes with their replicas, live agents and storage.xml" },
+  { "links", px_cmd_links, NODE | READ, "list links with measured rate, queue, recent failures" },
+  { "queue", px_cmd_queue, NODE | READ, "show queued and running transfers per link and priority" },
+  { "errors", px_cmd_errors, NODE | READ, "show recent transfer errors per link and reason" },
   { "checksum", px_cmd_checksum, PX_CLI_NO_SETUP, "print the CMS checksum string of local files" },
   { "catalog", px_cmd_catalog, NODE | PX_CLI_DEFER, "export a node's replicas as a POOL XML file catalogue, or list one" },
   { "transfer", px_cmd_transfer, PX_CLI_NO_SETUP, "copy, stat, checksum or remove one PFN with the agents' backends" },
@@ -61,7 +62,12 @@ px_cli_setup (PxCli *cli, GError **error)
   PxCliFlags flags = cli->command->flags;
   if (!(flags & PX_CLI_DB))
     return TRUE;
-  const char *conninfo = cli->conninfo ? cli->conninfo : g_getenv ("PHEDEX_DB");
+  /* A report may read from a streaming replica: --db-read, --db,
+   * $PHEDEX_DB_READ, $PHEDEX_DB, in that order. */
+  const char *conninfo = (flags & PX_CLI_READ) && cli->conninfo_read ? cli->conninfo_read
+                         : cli->conninfo                              ? cli->conninfo
+                         : (flags & PX_CLI_READ) && g_getenv ("PHEDEX_DB_READ") ? g_getenv ("PHEDEX_DB_READ")
+                                                                      : g_getenv ("PHEDEX_DB");
   g_autofree char *app = g_strdup_printf ("phedex-%s", cli->command->name);
   g_autoptr(GError) e = NULL;
   cli->db = px_tmdb_connect (conninfo, app, &e);
@@ -93,8 +99,16 @@ px_cli_parse (PxCli *cli, const char *params, const char *summary, GOptionEntry 
       "TMDB connection (libpq conninfo; default $PHEDEX_DB, else PG* environment)", "CONNINFO" },
     { NULL }
   };
+  GOptionEntry db_read[] = {
+    { "db-read", 0, 0, G_OPTION_ARG_STRING, &cli->conninfo_read,
+      "read from this TMDB copy, e.g. a streaming replica (libpq conninfo; default $PHEDEX_DB_READ, else --db)",
+      "CONNINFO" },
+    { NULL }
+  };
   if (cli->command->flags & PX_CLI_DB)
     g_option_context_add_main_entries (ctx, db, NULL);
+  if ((cli->command->flags & (PX_CLI_DB | PX_CLI_READ)) == (PX_CLI_DB | PX_CLI_READ))
+    g_option_context_add_main_entries (ctx, db_read, NULL);
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr(GError) e = NULL;
   if (!g_option_context_parse (ctx, argc, argv, &e))
@@ -156,6 +170,7 @@ run (const PxCommand *command, int argc, char **argv)
   gboolean ok = command->fn (&cli, argc, argv, &error);
   px_tmdb_free (cli.db);
   g_free (cli.conninfo);
+  g_free (cli.conninfo_read);
   g_free (cli.node);
   g_free (cli.from);
   if (ok)
