@@ -5,6 +5,7 @@
 : "${PG_BINDIR:=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 
 # px_pg_start DIR PORT: a throwaway cluster in DIR on a private socket; sets PHEDEX_DB.
+# PX_PG_OPTS: more server options ("-c name=value ...", later ones win).
 px_pg_start () {
 	_dir=$1 _port=$2
 	mkdir -p "$_dir"
@@ -17,7 +18,7 @@ px_pg_start () {
 	$_as "$PG_BINDIR/initdb" -D "$_dir/data" -A trust -U phedex -E UTF8 --no-sync >"$_dir/initdb.log" 2>&1 ||
 		{ echo "initdb failed, see $_dir/initdb.log" >&2; return 1; }
 	$_as "$PG_BINDIR/pg_ctl" -D "$_dir/data" -l "$_dir/postgres.log" -w -t 60 \
-		-o "-k $_dir -p $_port -c listen_addresses='' -c fsync=off -c max_connections=200" start >/dev/null ||
+		-o "-k $_dir -p $_port -c listen_addresses='' -c fsync=off -c max_connections=200 ${PX_PG_OPTS:-}" start >/dev/null ||
 		{ echo "PostgreSQL did not start, see $_dir/postgres.log" >&2; return 1; }
 	PHEDEX_DB="host=$_dir port=$_port user=phedex dbname=postgres"
 	export PHEDEX_DB
