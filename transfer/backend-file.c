@@ -1,14 +1,16 @@
 /* backend-file.c — local POSIX files (file:// URLs and plain paths).
  *
- * A copy moves the bytes with copy_file_range (in the kernel: no copy through
- * userspace, a reflink or server-side copy where the filesystem has one, as
- * cp does), then flushes the destination with fdatasync and reads it back
- * through the SIMD checksum: the checksum is of what the destination file
- * holds after the flush, not of what we meant to write.  Where the kernel or
- * the filesystem cannot (EXDEV, ENOSYS, EOPNOTSUPP, EINVAL before the first
- * byte), the bytes go through userspace and are checksummed as they are
- * written (px_transfer_stream_local), as are the null backend's scripted
- * streams. */
+ * A copy moves the bytes with copy_file_range, in pieces of 4 MiB (in the
+ * kernel: no trip through userspace; a reflink or server-side copy where the
+ * filesystem has one, as cp does).  A second thread reads the destination
+ * back through the SIMD checksum, one piece behind the copy, each piece once
+ * its writeback has completed (sync_file_range), and the file is flushed with
+ * fdatasync before the copy counts as done: the checksum is of what the
+ * destination file holds, read through the filesystem, not of what we meant
+ * to write.  Where the kernel or the filesystem cannot copy (EXDEV, ENOSYS,
+ * EOPNOTSUPP, EINVAL before the first byte), the bytes go through userspace
+ * and are checksummed as they are written (px_transfer_stream_local), as are
+ * the null backend's scripted streams. */
 #include "config.h"
 #include "sum-pipe.h"
 #include "transfer-private.h"
@@ -84,8 +86,85 @@ deadline_of (const PxTransferRequest *req)
 }
 
 /* copy_file_range moves this much between two checks for cancellation and
- * the timeout (a fraction of a second even on a slow disk). */
-#define RANGE_CHUNK ((size_t) 32 << 20)
+ * the timeout, and the read-back follows one such piece behind. */
+#define RANGE_CHUNK ((size_t) 4 << 20)
+
+/* The read-back thread: checksums the destination up to where the kernel
+ * has copied, each range once its writeback to storage has completed. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  guint64 copied;   /* bytes the kernel has copied into the destination */
+  gboolean done;    /* the copy is over: read up to copied, then stop */
+  gboolean stop;    /* give up now */
+  int err;          /* errno of a failed read-back (0: none) */
+  int fd;           /* the destination, open for writing (sync_file_range) */
+  int rfd;          /* the destination, open for reading */
+  PxChecksum *sum;
+} ReadBack;
+
+static gpointer
+read_back_worker (gpointer data)
+{
+  ReadBack *rb = data;
+  gsize cap = 1 << 20;
+  g_autofree guint8 *buf = g_malloc (cap);
+  guint64 at = 0;
+  for (;;)
+    {
+      g_mutex_lock (&rb->lock);
+      while (!rb->stop && !rb->done && rb->copied == at)
+        g_cond_wait (&rb->cond, &rb->lock);
+      guint64 until = MIN (rb->copied, at + RANGE_CHUNK); /* a stop waits for one piece at most */
+      gboolean over = rb->stop || (rb->done && until == at);
+      g_mutex_unlock (&rb->lock);
+      if (over)
+        break;
+      /* Wait until this range has gone to storage, then read what the
+       * file holds there. */
+      int err = 0;
+      if (sync_file_range (rb->fd, (off_t) at, (off_t) (until - at),
+                           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) < 0
+          && errno != ENOSYS && errno != ESPIPE)
+        err = errno;
+      while (!err && at < until)
+        {
+          ssize_t n = pread (rb->rfd, buf, (size_t) MIN ((guint64) cap, until - at), (off_t) at);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            err = n < 0 ? errno : EIO; /* shorter than what was copied */
+          else
+            {
+              px_checksum_update (rb->sum, buf, (gsize) n);
+              at += (guint64) n;
+            }
+        }
+      if (err)
+        {
+          g_mutex_lock (&rb->lock);
+          rb->err = err;
+          g_mutex_unlock (&rb->lock);
+          break;
+        }
+    }
+  return NULL;
+}
+
+/* Tell the read-back how far the copy got (DONE: that is all). */
+static int
+read_back_tell (ReadBack *rb, guint64 copied, gboolean done, gboolean stop)
+{
+  g_mutex_lock (&rb->lock);
+  rb->copied = copied;
+  rb->done |= done;
+  rb->stop |= stop;
+  int err = rb->err;
+  g_cond_signal (&rb->cond);
+  g_mutex_unlock (&rb->lock);
+  return err;
+}
 
 typedef enum
 {
@@ -94,10 +173,10 @@ typedef enum
   RANGE_FAILED,
 } RangeOutcome;
 
-/* Copy IN to OUT in the kernel, then fdatasync OUT (res->bytes: bytes
- * copied). */
+/* Copy IN to OUT (DST) in the kernel while RB checksums what has arrived;
+ * res->bytes: bytes copied. */
 static RangeOutcome
-copy_range (int in, int out, const char *src, const char *dst, const PxTransferRequest *req, gint64 deadline,
+copy_range (int in, int out, const char *dst, const PxTransferRequest *req, gint64 deadline, ReadBack *rb,
             PxTransferResult *res, GError **error)
 {
   struct stat st;
@@ -126,62 +205,23 @@ copy_range (int in, int out, const char *src, const char *dst, const PxTransferR
       if (n == 0 && res->bytes == 0 && st.st_size > 0)
         return RANGE_UNSUPPORTED;
       if (n == 0)
-        break;
+        return RANGE_DONE;
       res->bytes += (guint64) n;
+      /* Start this range's writeback now; the read-back waits for it. */
+      sync_file_range (out, (off_t) (res->bytes - (guint64) n), n, SYNC_FILE_RANGE_WRITE);
+      int err = read_back_tell (rb, res->bytes, FALSE, FALSE);
+      if (err)
+        {
+          fail_errno (error, err, "cannot read back", dst);
+          return RANGE_FAILED;
+        }
     }
-  if (fdatasync (out) < 0)
-    {
-      fail_errno (error, errno, "cannot flush", dst);
-      return RANGE_FAILED;
-    }
-  return RANGE_DONE;
 }
 
-/* Checksum DST as it reads back after the flush (the page cache's view of
- * the file: what the filesystem now holds for it). */
-static gboolean
-read_back (const char *dst, const PxTransferRequest *req, gint64 deadline, PxTransferResult *res, GError **error)
-{
-  int fd = open (dst, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return fail_errno (error, errno, "cannot read back", dst);
-  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  px_transfer_checksum_init (&res->checksum);
-  gsize cap = 1 << 20;
-  g_autofree guint8 *buf = g_malloc (cap);
-  gboolean ok = TRUE;
-  for (guint i = 0;; i++)
-    {
-      if (i % 32 == 0 && interrupted (req, deadline, dst, res->checksum.bytes, "read back", error))
-        {
-          ok = FALSE;
-          break;
-        }
-      ssize_t n = read (fd, buf, cap);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          ok = fail_errno (error, errno, "cannot read back", dst);
-          break;
-        }
-      if (n == 0)
-        break;
-      px_checksum_update (&res->checksum, buf, (gsize) n);
-    }
-  close (fd);
-  if (ok && res->checksum.bytes != res->bytes)
-    {
-      g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT,
-                   "'%s' reads back %" G_GUINT64_FORMAT " bytes after %" G_GUINT64_FORMAT " were copied", dst,
-                   res->checksum.bytes, res->bytes);
-      ok = FALSE;
-    }
-  return ok;
-}
-
-/* The whole local copy (no scripted faults): kernel copy, flush, read back;
- * through userspace when the kernel cannot. */
+/* The whole local copy (no scripted faults): the kernel copies, a thread
+ * reads each copied range back through the checksum once it is on storage,
+ * and the file is flushed (fdatasync) before the copy counts as done.
+ * Through userspace instead when the kernel cannot copy. */
 static gboolean
 copy_local (const char *src, const char *dst, const PxTransferRequest *req, PxTransferResult *res, GError **error)
 {
@@ -196,22 +236,47 @@ copy_local (const char *src, const char *dst, const PxTransferRequest *req, PxTr
       return fail_errno (error, e, "cannot create directory", dir);
     }
   int out = open (dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0)
+  int rfd = out < 0 ? -1 : open (dst, O_RDONLY | O_CLOEXEC);
+  if (out < 0 || rfd < 0)
     {
       int e = errno;
       close (in);
+      if (out >= 0)
+        {
+          close (out);
+          unlink (dst);
+        }
       return fail_errno (error, e, "cannot create", dst);
     }
   gint64 deadline = deadline_of (req);
-  RangeOutcome how = copy_range (in, out, src, dst, req, deadline, res, error);
+  px_transfer_checksum_init (&res->checksum);
+  ReadBack rb = { .fd = out, .rfd = rfd, .sum = &res->checksum };
+  g_mutex_init (&rb.lock);
+  g_cond_init (&rb.cond);
+  GThread *worker = g_thread_new ("px-read-back", read_back_worker, &rb);
+  RangeOutcome how = copy_range (in, out, dst, req, deadline, &rb, res, error);
+  read_back_tell (&rb, res->bytes, TRUE, how != RANGE_DONE);
+  g_thread_join (worker);
+  g_mutex_clear (&rb.lock);
+  g_cond_clear (&rb.cond);
   close (in);
+  close (rfd);
   gboolean ok = how == RANGE_DONE;
+  if (ok && rb.err)
+    ok = fail_errno (error, rb.err, "cannot read back", dst);
+  if (ok && fdatasync (out) < 0)
+    ok = fail_errno (error, errno, "cannot flush", dst);
   if (close (out) < 0 && ok)
     ok = fail_errno (error, errno, "cannot close", dst);
   if (how == RANGE_UNSUPPORTED)
     return px_transfer_stream_local (src, dst, req, NULL, res, error);
-  if (ok)
-    ok = read_back (dst, req, deadline, res, error);
+  if (ok && res->checksum.bytes != res->bytes)
+    {
+      g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_TRANSIENT,
+                   "'%s' reads back %" G_GUINT64_FORMAT " bytes after %" G_GUINT64_FORMAT " were copied", dst,
+                   res->checksum.bytes, res->bytes);
+      ok = FALSE;
+    }
   if (!ok)
     {
       unlink (dst);
@@ -219,7 +284,8 @@ copy_local (const char *src, const char *dst, const PxTransferRequest *req, PxTr
     }
   res->have_checksum = TRUE;
   res->checksum_source = "read-back";
-  g_string_append_printf (res->log, "copied %" G_GUINT64_FORMAT " bytes (copy_file_range, fdatasync, read back)",
+  g_string_append_printf (res->log,
+                          "copied %" G_GUINT64_FORMAT " bytes (copy_file_range; read back after writeback; fdatasync)",
                           res->bytes);
   return TRUE;
 }
