@@ -15,7 +15,7 @@
 set -eu
 BUILD=$(cd "${1:-.}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-PHEDEX=$BUILD/phedex
+PHEDEX=${PHEDEX:-$BUILD/phedex}
 ADLER=$BUILD/bench/adler32
 export PHEDEX ADLER
 [ -x "$PHEDEX" ] || { echo "no $PHEDEX: build first" >&2; exit 2; }
