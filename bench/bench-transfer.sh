@@ -16,7 +16,7 @@ set -eu
 BUILD=$(cd "${1:-.}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 PHEDEX=${PHEDEX:-$BUILD/phedex}
-ADLER=$BUILD/bench/adler32
+ADLER=${ADLER:-$BUILD/bench/adler32}
 export PHEDEX ADLER
 [ -x "$PHEDEX" ] || { echo "no $PHEDEX: build first" >&2; exit 2; }
 [ -x "$ADLER" ] || { echo "no $ADLER: make bench/adler32" >&2; exit 2; }
@@ -45,19 +45,24 @@ echo "checksum alone on one file in memory: $(cat "$T/zlib.rate"); $(cat "$T/isa
 
 echo "== file backend vs cp (one process per file, ${ROUNDS:-6} rounds, the first discarded)"
 FAIR_OUT=$T/out
-fair_bench "$BYTES" \
+# PHEDEX_BEFORE=/path/to/an/older/phedex adds it as one more contender.
+BEFORE=""
+[ -n "${PHEDEX_BEFORE:-}" ] && BEFORE='for f in $FILES; do "$PHEDEX_BEFORE" transfer copy "$SRC/$f" "$OUT/$f" >/dev/null || exit 1; done'
+export PHEDEX_BEFORE
+fair_bench "$BYTES" ${BEFORE:+phedex_before "$BEFORE"} \
 	phedex 'for f in $FILES; do "$PHEDEX" transfer copy "$SRC/$f" "$OUT/$f" >/dev/null || exit 1; done' \
 	cp 'for f in $FILES; do cp "$SRC/$f" "$OUT/$f" || exit 1; done' \
 	cp_adler32 'for f in $FILES; do cp "$SRC/$f" "$OUT/$f" || exit 1; done; cd "$OUT" && "$ADLER" $FILES >/dev/null 2>&1'
 # The checksums phedex reports are the zlib pass's.
 mkdir -p "$T/check"
 "$PHEDEX" transfer copy "$SRC/f01" "$T/check/f01" | sed -n 's/^checksum: adler32:\([0-9a-f]*\).*/\1/p' >"$T/ours"
-"$ADLER" "$SRC/f01" | cut -d' ' -f1 >"$T/theirs"
+"$ADLER" "$SRC/f01" 2>/dev/null | cut -d' ' -f1 >"$T/theirs"
 cmp -s "$T/ours" "$T/theirs" || { echo "checksums differ: phedex $(cat "$T/ours"), zlib $(cat "$T/theirs")" >&2; exit 1; }
 echo "file: copy: phedex (copy_file_range + read-back adler32 + fdatasync) $MBS_phedex MB/s;" \
 	"cp $MBS_cp MB/s; ratio $(ratio "$MBS_phedex" "$MBS_cp") (target >= 0.9)"
 echo "file: copy+verify: phedex $MBS_phedex MB/s; cp then zlib adler32 pass $MBS_cp_adler32 MB/s;" \
 	"speed-up $(ratio "$MBS_phedex" "$MBS_cp_adler32")x"
+[ -n "$BEFORE" ] && echo "file: copy: the phedex before $MBS_phedex_before MB/s, ratio to cp $(ratio "$MBS_phedex_before" "$MBS_cp")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 [ -n "${BENCH_LOCAL_ONLY:-}" ] && exit 0
