@@ -6,7 +6,7 @@
 # Prints names/s from the wall time (median of 5 runs after a discarded
 # first, whole process: start-up, catalogue load, reading and writing
 # included) and from the CPU time (user + system, which holds up better on a
-# busy machine), for output to a pipe and to a file, and the read()/write()
+# busy machine), for output to a pipe, /dev/null and a file, and the read()/write()
 # calls per million names (strace -c).  Part of make bench.
 set -eu
 BUILD=$(cd "${1:-.}" && pwd)
@@ -51,12 +51,12 @@ one () {
 }
 NAMES=$T/names
 export NAMES
-for dest in pipe "$T/out"; do
+for dest in pipe /dev/null "$T/out"; do
 	: >"$T/runs"
 	for r in 1 2 3 4 5 6; do
 		if [ $r -gt 1 ]; then one "$dest" "$@" >>"$T/runs"; else one "$dest" "$@" >/dev/null; fi
 	done
-	label=$([ "$dest" = pipe ] && echo "to a pipe (| cat)" || echo "to a file")
+	case $dest in pipe) label="to a pipe (| cat)" ;; /dev/null) label="to /dev/null" ;; *) label="to a file on $(findmnt -n -o FSTYPE -T "$T" | head -1)" ;; esac
 	w=$(awk '{ print $1 / 1e9 }' "$T/runs" | sort -n | sed -n 3p)
 	c=$(awk '{ print $2 }' "$T/runs" | sort -n | sed -n 3p)
 	all=$(awk '{ printf " %.3f", $1 / 1e9 }' "$T/runs")
