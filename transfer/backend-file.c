@@ -126,7 +126,7 @@ read_back_worker (gpointer data)
       int err = 0;
       if (sync_file_range (rb->fd, (off_t) at, (off_t) (until - at),
                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) < 0
-          && errno != ENOSYS && errno != ESPIPE)
+          && errno != ENOSYS && errno != ESPIPE && errno != EINVAL && errno != EOPNOTSUPP)
         err = errno;
       while (!err && at < until)
         {
