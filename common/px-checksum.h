@@ -1,5 +1,6 @@
-/* px-checksum.h — checksums computed while bytes stream (adler32 from zlib,
- * POSIX cksum), in the CMS form "adler32:1a2b3c4d,cksum:123456789". */
+/* px-checksum.h — checksums computed while bytes stream (adler32 and the
+ * POSIX cksum CRC through ISA-L's SIMD code, equal to zlib's and cksum(1)'s),
+ * in the CMS form "adler32:1a2b3c4d,cksum:123456789". */
 #pragma once
 
 #include <glib.h>
@@ -17,6 +18,13 @@ typedef struct
   guint32 crc;     /* POSIX cksum CRC, before the length is folded in */
   guint64 bytes;
 } PxChecksum;
+
+/* Fold LEN bytes into ADLER (1 for no bytes yet): zlib's adler32, computed
+ * with ISA-L's isal_adler32 (SIMD). */
+guint32 px_adler32 (guint32 adler, const void *data, gsize len);
+/* The adler32 of A's bytes followed by B's (B_LEN bytes): zlib's
+ * adler32_combine. */
+guint32 px_adler32_combine (guint32 a, guint32 b, guint64 b_len);
 
 /* Start a streamed checksum computing adler32 and cksum. */
 void px_checksum_init (PxChecksum *c);

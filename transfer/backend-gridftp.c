@@ -21,8 +21,9 @@
  *          (MODE E).  Each block is pwrite()n at its offset and its adler32
  *          computed there (in parallel across streams); under the lock it
  *          joins the run of contiguous bytes it extends, runs that meet being
- *          folded with zlib's adler32_combine.  The streamed checksum of a
- *          get is therefore adler32 only, and the file is never read again.
+ *          folded with zlib's adler32_combine (px_adler32_combine).  The
+ *          streamed checksum of a get is therefore adler32 only, and the
+ *          file is never read again.
  * - A third-party copy (both ends gridftp) is ftp-client's
  *   third_party_transfer on the same handle: the servers move the bytes
  *   between themselves, a performance-marker plugin gives progress, and the
@@ -47,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define BLOCK (1u << 20)            /* bytes per data buffer */
 #define POLL_USEC (100 * 1000)      /* how often a wait looks at cancellation and the clock */
@@ -712,7 +712,7 @@ runs_add (GArray *runs, guint64 offset, guint64 length, guint32 adler)
       r = &g_array_index (runs, Run, i);
   if (r)
     {
-      r->adler = (guint32) adler32_combine (r->adler, adler, (z_off_t) length);
+      r->adler = px_adler32_combine (r->adler, adler, length);
       r->length += length;
     }
   else
@@ -727,7 +727,7 @@ runs_add (GArray *runs, guint64 offset, guint64 length, guint32 adler)
       Run *next = &g_array_index (runs, Run, j);
       if (next != r && next->offset == r->offset + r->length)
         {
-          r->adler = (guint32) adler32_combine (r->adler, next->adler, (z_off_t) next->length);
+          r->adler = px_adler32_combine (r->adler, next->adler, next->length);
           r->length += next->length;
           g_array_remove_index_fast (runs, j);
           break;
@@ -741,7 +741,7 @@ runs_total (GArray *runs, guint32 *adler, guint64 *bytes)
 {
   if (runs->len == 0)
     {
-      *adler = (guint32) adler32 (0L, Z_NULL, 0);
+      *adler = px_adler32 (1, NULL, 0);
       *bytes = 0;
       return TRUE;
     }
@@ -783,7 +783,7 @@ on_read (void *arg, globus_ftp_client_handle_t *handle, globus_object_t *err, gl
     {
       if (st->fd >= 0 && !pwrite_all (st->fd, buffer, length, (guint64) offset))
         failed = failure_local (errno, "cannot write", st->path);
-      adler = (guint32) adler32 (adler32 (0L, Z_NULL, 0), buffer, (uInt) length);
+      adler = px_adler32 (1, buffer, length);
     }
   g_rec_mutex_lock (&s->lock);
   if (failed)
