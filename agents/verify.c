@@ -1,6 +1,7 @@
 /* verify.c — checks each transferred copy against the catalogue: size by
- * stat, checksum from what the download saw while streaming (or by reading
- * the copy back, with verify.read-back or when none was seen).  A bad copy is
+ * stat, checksum from what the download saw (as the bytes streamed, or read
+ * back behind a local copy), or by reading the copy back (verify.read-back,
+ * or when the download saw none).  A bad copy is
  * removed at once and the task failed with the reason; the router retries. */
 #include "config.h"
 #include "agent.h"
@@ -35,7 +36,7 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
   if (seen_ck && !at_rest && !a->set.verify.read_back)
     {
       got = g_strdup (seen_ck);
-      how = "checksummed while streaming";
+      how = "checksummed by the download (as the bytes streamed, or read back after a local copy)";
     }
   else
     {
