@@ -24,6 +24,7 @@ static const PxCommand commands[] = {
   { "suspend", px_cmd_suspend, NODE, "pause a subscription until a time or until resumed" },
   { "resume", px_cmd_resume, NODE, "resume a suspended subscription" },
   { "delete", px_cmd_delete, NODE, "delete a dataset's or block's replicas at a node (never the last copy)" },
+  { "audit", px_cmd_audit, DB, "list data-manager actions: who did what, when (--since TIME)" },
   { "why", px_cmd_why, NODE, "say why files are not yet at a node" },
   { "replicas", px_cmd_replicas, DB, "list where the files of a dataset are" },
   { "status", px_cmd_status, DB, "subscriptions, transfers, errors and agents at a glance" },
