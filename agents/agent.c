@@ -19,6 +19,9 @@
 const PxConfigKey px_agent_config_keys[] = {
   { "site", "node", PX_CONFIG_STRING, NULL, FALSE, "this site's node name in the TMDB (e.g. T1_US_FNAL_Disk)", F (site.node) },
   { "site", "db", PX_CONFIG_STRING, "", FALSE, "TMDB connection (libpq conninfo); empty: PG* environment", F (site.db) },
+  { "site", "passfile", PX_CONFIG_STRING, "", FALSE,
+    "libpq password file for [site] db (lines host:port:db:user:password, mode 0600); empty: PGPASSFILE or "
+    "~/.pgpass. Keep passwords there, not in this file", F (site.passfile) },
   { "site", "storage-xml", PX_CONFIG_STRING, NULL, TRUE, "this site's trivial file catalogue, uploaded to the TMDB", F (site.storage_xml) },
   { "site", "protocols", PX_CONFIG_LIST, "direct,file", TRUE,
     "protocols this site reads and writes, in order of preference", F (site.protocols) },
@@ -415,7 +418,7 @@ static gboolean
 attach (PxAgent *a, GError **error)
 {
   g_autofree char *app = g_strdup_printf ("%s@%s", a->klass->name, a->node);
-  a->db = px_tmdb_connect (a->set.site.db, app, error);
+  a->db = px_tmdb_connect_full (a->set.site.db, app, a->set.site.passfile, error);
   if (!a->db || !px_tmdb_check_schema (a->db, error) || !check_role (a, error))
     return FALSE;
   g_autoptr(PxRows) reg = px_tmdb_query (a->db, px_sql_agent_register, error, PX_TEXT (a->node),

@@ -17,7 +17,7 @@ typedef struct
 {
   struct
   {
-    const char *node, *db, *storage_xml;
+    const char *node, *db, *passfile, *storage_xml;
     char **protocols;
     gint64 poll_interval, heartbeat_interval, stale_after;
   } site;
