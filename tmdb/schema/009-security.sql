@@ -125,15 +125,13 @@ CREATE POLICY px_site_update ON handoff_limits FOR UPDATE USING (node = (SELECT 
 CREATE POLICY px_site_update ON unmerged FOR UPDATE USING (node = (SELECT px_my_node()))
   WITH CHECK (node = (SELECT px_my_node()));
 
--- Cross-site effects, as the owner, exactly these cases.
-ALTER FUNCTION px_task_failed() SECURITY DEFINER SET search_path FROM CURRENT;
-ALTER FUNCTION px_error_summary_add() SECURITY DEFINER SET search_path FROM CURRENT;
-ALTER FUNCTION px_link_counters_add() SECURITY DEFINER SET search_path FROM CURRENT;
+-- Cross-site effects, as the owner, exactly these cases (search_path pinned
+-- to this schema, pg_temp last: no caller's object can stand in).
 
 -- A hop published at an intermediate node releases the destination's
 -- request to be routed on from there (was a CTE of publish_report; the
 -- destination's request is not the publishing site's row).
-CREATE FUNCTION px_task_hop_done() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+CREATE FUNCTION px_task_hop_done() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
   UPDATE requests SET state = 'new', next_try = now(), updated = now(), reason = NULL
    WHERE file = NEW.file AND node = NEW.for_node AND state = 'routed';
@@ -142,6 +140,15 @@ END $$;
 CREATE TRIGGER tasks_hop_done AFTER UPDATE OF state ON tasks FOR EACH ROW
   WHEN (NEW.state = 'done' AND OLD.state <> 'done' AND NEW.for_node <> NEW.to_node)
   EXECUTE FUNCTION px_task_hop_done();
+DO $$
+DECLARE
+  f text;
+BEGIN
+  FOREACH f IN ARRAY ARRAY['px_task_failed()', 'px_task_hop_done()', 'px_error_summary_add()',
+                           'px_link_counters_add()'] LOOP
+    EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = %I, pg_temp', f, current_schema());
+  END LOOP;
+END $$;
 
 -- Audit: every data-manager action, append-only.  role and at are set
 -- here, whatever the client sent; nobody updates or deletes a row (the
