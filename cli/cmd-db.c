@@ -42,40 +42,23 @@ grant (PxCli *cli, const char *kind, const char *node, const char *role, GError 
 static gboolean
 roles (PxCli *cli, GError **error)
 {
+  static const PxTableColumn columns[] = {
+    { "role", "ROLE", PX_TABLE_TEXT }, { "kind", "KIND", PX_TABLE_TEXT }, { "node", "NODE", PX_TABLE_TEXT },
+    { "login", "LOGIN", PX_TABLE_BOOL }, { "created", "GRANTED", PX_TABLE_TEXT }, { NULL }
+  };
   if (!px_tmdb_check_schema (cli->db, error))
     return FALSE;
   g_autoptr(PxRows) r = px_tmdb_query0 (cli->db, px_sql_security_roles, error);
   if (!r)
     return FALSE;
-  if (cli->json)
-    {
-      g_auto(PxJson) j;
-      px_json_init (&j, PX_JSON_SPACED);
-      px_json_begin_array (&j, NULL);
-      for (guint i = 0; i < px_rows_count (r); i++)
-        {
-          px_json_begin_object (&j, NULL);
-          px_json_string (&j, "role", px_rows_text (r, i, "role"));
-          px_json_string (&j, "kind", px_rows_text (r, i, "kind"));
-          px_json_string (&j, "node", px_rows_text (r, i, "node"));
-          px_json_bool (&j, "login", px_rows_bool (r, i, "login"));
-          px_json_string (&j, "created", px_rows_text (r, i, "created"));
-          px_json_end (&j);
-        }
-      px_json_end (&j);
-      px_json_print (&j);
-      return TRUE;
-    }
-  if (px_rows_count (r) == 0)
+  if (!cli->json && px_rows_count (r) == 0)
     {
       printf ("no roles granted yet (phedex db grant-site NODE, grant-manager ROLE, grant-reader ROLE)\n");
       return TRUE;
     }
-  printf ("%-24s %-8s %-20s %-5s %s\n", "ROLE", "KIND", "NODE", "LOGIN", "GRANTED");
-  for (guint i = 0; i < px_rows_count (r); i++)
-    printf ("%-24s %-8s %-20s %-5s %s\n", px_rows_text (r, i, "role"), px_rows_text (r, i, "kind"),
-            px_rows_text (r, i, "node") ? px_rows_text (r, i, "node") : "-",
-            px_rows_bool (r, i, "login") ? "yes" : "NO", px_rows_text (r, i, "created"));
+  g_autoptr(PxTable) t = px_table_new (columns);
+  px_table_add_rows (t, r);
+  px_table_print (t, cli->json);
   return TRUE;
 }
 

@@ -59,8 +59,12 @@ conninfo_for_messages (const char *conninfo)
   if (!conninfo || !*conninfo)
     return g_strdup ("PG* environment");
   PQconninfoOption *opts = PQconninfoParse (conninfo, NULL);
-  if (!opts)
-    return g_strdup ("an unparsable connection string");
+  if (!opts) /* a bare database name (libpq's expand_dbname), or a syntax error */
+    {
+      g_autofree char *lower = g_ascii_strdown (conninfo, -1);
+      return g_strdup (strstr (lower, "password") || strchr (conninfo, '@') ? "a connection string, not shown here"
+                                                                            : conninfo);
+    }
   gboolean secret = FALSE;
   GString *s = g_string_new (NULL);
   for (PQconninfoOption *o = opts; o->keyword; o++)
