@@ -25,7 +25,7 @@ px_cli_audit (PxCli *cli, const char *action, GError **error, ...)
   g_autoptr(PxRows) r = px_tmdb_query (cli->db, px_sql_audit_add, error, PX_TEXT (action), PX_TEXT (j.out->str));
   if (!r)
     {
-      g_prefix_error (error, "%s was done, but recording it in the audit log failed: ", action);
+      g_prefix_error (error, "cannot record '%s' in the audit log: ", action);
       return FALSE;
     }
   return TRUE;
