@@ -26,6 +26,9 @@ const PxConfigKey px_agent_config_keys[] = {
     "a session connection (libpq conninfo) used only to LISTEN for wake-ups: PostgreSQL itself or a "
     "session-mode pool; empty: site.db, or no wake-ups (a cycle every poll-interval) with "
     "db-transaction-pooling", F (site.listen_db) },
+  { "site", "passfile", PX_CONFIG_STRING, "", FALSE,
+    "libpq password file for [site] db (lines host:port:db:user:password, mode 0600); empty: PGPASSFILE or "
+    "~/.pgpass. Keep passwords there, not in this file", F (site.passfile) },
   { "site", "storage-xml", PX_CONFIG_STRING, NULL, TRUE, "this site's trivial file catalogue, uploaded to the TMDB", F (site.storage_xml) },
   { "site", "protocols", PX_CONFIG_LIST, "direct,file", TRUE,
     "protocols this site reads and writes, in order of preference", F (site.protocols) },
@@ -400,7 +403,7 @@ listen_wakeups (PxAgent *a, GError **error)
   if (*a->set.site.listen_db)
     {
       g_autofree char *app = g_strdup_printf ("%s@%s (listen)", a->klass->name, a->node);
-      if (!(a->ldb = px_tmdb_connect (a->set.site.listen_db, app, error)))
+      if (!(a->ldb = px_tmdb_connect_full (a->set.site.listen_db, app, a->set.site.passfile, error)))
         return FALSE;
       on = a->ldb;
     }
@@ -433,14 +436,43 @@ drain_wakeups (PxAgent *a)
   return !l || px_tmdb_drain_notifies (l) >= 0;
 }
 
+/* The connection's role may work for this node: the node's site role
+ * (phedex db grant-site), or a role row-level security does not limit
+ * (the TMDB's owner, a superuser: tests and single-admin set-ups).  Any
+ * other role would see its writes refused row by row: refuse to start. */
+static gboolean
+check_role (PxAgent *a, GError **error)
+{
+  g_autoptr(PxRows) w = px_tmdb_query0 (a->db, px_sql_security_whoami, error);
+  if (!w)
+    return FALSE;
+  const char *role = px_rows_text (w, 0, "role"), *kind = px_rows_text (w, 0, "kind");
+  const char *node = px_rows_text (w, 0, "node");
+  if (kind && strcmp (kind, "site") == 0 && strcmp (node, a->node) == 0)
+    return TRUE;
+  if (!kind && px_rows_bool (w, 0, "privileged"))
+    return TRUE;
+  if (kind && strcmp (kind, "site") == 0)
+    g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED,
+                 "database role '%s' is the site role of node '%s', not of '%s' (site.node in %s): connect as "
+                 "%s's role ([site] db user=...), made with 'phedex db grant-site %s'", role, node, a->node,
+                 px_config_path (a->cfg), a->node, a->node);
+  else
+    g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_FAILED,
+                 "database role '%s'%s%s%s is not the site role of node '%s' (site.node in %s): make it one with "
+                 "'phedex db grant-site %s --role %s' as the TMDB's owner, or connect as %s's role", role,
+                 kind ? " (a " : "", kind ? kind : "", kind ? " role)" : "", a->node, px_config_path (a->cfg), a->node, role, a->node);
+  return FALSE;
+}
+
 static gboolean
 attach (PxAgent *a, GError **error)
 {
   g_autofree char *app = g_strdup_printf ("%s@%s", a->klass->name, a->node);
-  a->db = px_tmdb_connect (a->set.site.db, app, error);
+  a->db = px_tmdb_connect_full (a->set.site.db, app, a->set.site.passfile, error);
   if (a->db)
     px_tmdb_set_unnamed (a->db, a->set.site.db_transaction_pooling);
-  if (!a->db || !px_tmdb_check_schema (a->db, error))
+  if (!a->db || !px_tmdb_check_schema (a->db, error) || !check_role (a, error))
     return FALSE;
   g_autoptr(PxRows) reg = px_tmdb_query (a->db, px_sql_agent_register, error, PX_TEXT (a->node),
                                          PX_TEXT (a->klass->name), PX_TEXT (g_get_host_name ()), PX_INT (getpid ()),

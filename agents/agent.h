@@ -17,7 +17,7 @@ typedef struct
 {
   struct
   {
-    const char *node, *db, *listen_db, *storage_xml;
+    const char *node, *db, *passfile, *listen_db, *storage_xml;
     gboolean db_transaction_pooling;
     char **protocols;
     gint64 poll_interval, heartbeat_interval, stale_after;

@@ -120,6 +120,12 @@ gboolean px_cmd_block (PxCli *cli, int argc, char **argv, GError **error);
 gboolean px_cmd_dataset (PxCli *cli, int argc, char **argv, GError **error);
 gboolean px_cmd_policy (PxCli *cli, int argc, char **argv, GError **error);
 gboolean px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error);
+gboolean px_cmd_audit (PxCli *cli, int argc, char **argv, GError **error);
+
+/* Record a data manager's ACTION in the audit log (cli/cmd-audit.c), once it
+ * is done: --node when given, then KEY, VALUE string pairs (a NULL value is
+ * left out), NULL-terminated.  The database adds the role and the time. */
+gboolean px_cli_audit (PxCli *cli, const char *action, GError **error, ...) G_GNUC_NULL_TERMINATED;
 
 /* The lists behind `phedex nodes` / `node list` and `phedex links` / `link
  * list` (cli/cmd-nodes.c, cli/cmd-links.c). */

@@ -24,6 +24,8 @@ close_cmd (PxCli *cli, gboolean dataset, int argc, char **argv, GError **error)
     return FALSE;
   if (px_rows_int (r, 0, "found") == 0)
     return px_cli_fail (error, "no %s %s", dataset ? "dataset" : "block", name);
+  if (!px_cli_audit (cli, dataset ? "dataset close" : "block close", error, dataset ? "dataset" : "block", name, NULL))
+    return FALSE;
   gboolean was_open = px_rows_int (r, 0, "closed") > 0;
   if (dataset)
     printf ("%s %s (%" G_GINT64_FORMAT " open block%s closed)\n", was_open ? "closed" : "already closed:", name,

@@ -56,7 +56,9 @@ px_cmd_delete (PxCli *cli, int argc, char **argv, GError **error)
                           "--force to lose them.", last, total, node, px_rows_text (c, 0, "example"));
     }
   g_autoptr(PxRows) d = px_tmdb_query (cli->db, px_sql_delete_request, error, PX_TEXT (node), ds, bl, PX_BOOL (force));
-  if (!d || !px_tmdb_commit (cli->db, error))
+  /* Recorded in the same transaction: no deletion without its audit row. */
+  if (!d || !px_cli_audit (cli, "delete", error, "dataset", dataset, "block", block, "force", force ? "yes" : "no", NULL)
+      || !px_tmdb_commit (cli->db, error))
     return FALSE;
   if (cli->json)
     {

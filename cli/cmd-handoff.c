@@ -151,6 +151,8 @@ px_cmd_handoff (PxCli *cli, int argc, char **argv, GError **error)
   px_json_int (&j, "unmerged_files", (gint64) unmerged);
   px_json_int (&j, "held", (gint64) held);
   px_json_end (&j);
+  if (!px_cli_audit (cli, "handoff", error, "summary", j.out->str, NULL))
+    return FALSE;
   if (cli->json)
     px_json_print (&j);
   else

@@ -115,5 +115,6 @@ px_cmd_inject (PxCli *cli, int argc, char **argv, GError **error)
       progress_end ();
       return nothing_injected (error);
     }
-  return TRUE;
+  /* After the load committed (a failure here is not "nothing injected"). */
+  return px_cli_audit (cli, "inject", error, "file", argv[1], NULL);
 }

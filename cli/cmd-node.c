@@ -34,6 +34,8 @@ px_cmd_node (PxCli *cli, int argc, char **argv, GError **error)
       if (!r)
         return px_cli_fail (error, "cannot add node '%s': %s%s", argv[i], e->message,
                             strstr (e->message, "nodes_name_check") ? " (names are letters, digits and _)" : "");
+      if (px_rows_count (r) && !px_cli_audit (cli, "node add", error, "name", argv[i], "kind", kind ? kind : "Disk", NULL))
+        return FALSE;
       printf (px_rows_count (r) ? "added node %s\n" : "node %s exists already\n", argv[i]);
     }
   return TRUE;
@@ -73,6 +75,9 @@ px_cmd_link (PxCli *cli, int argc, char **argv, GError **error)
           g_prefix_error (error, "cannot add link %s -> %s: ", from, to);
           return FALSE;
         }
+      g_autofree char *dist = g_strdup_printf ("%d", distance);
+      if (!px_cli_audit (cli, "link add", error, "from", from, "to", to, "distance", dist, NULL))
+        return FALSE;
       printf ("link %s -> %s (distance %d)\n", from, to, distance);
     }
   return TRUE;

@@ -49,6 +49,9 @@ policy_add (PxCli *cli, int argc, char **argv, GError **error)
         return px_cli_fail (error, "no node %s", node);
       return px_cli_fail (error, "a custodial policy needs an MSS node: %s is not one", node);
     }
+  if (!px_cli_audit (cli, "policy add", error, "id", px_rows_text (r, 0, "id"), "pattern", pattern, "node", node,
+                     "kind", kind, "priority", priorities[prio], "group", group, NULL))
+    return FALSE;
   printf ("policy %" G_GINT64_FORMAT ": %s %s at %s, priority %s%s%s\n", px_rows_int (r, 0, "id"), pattern, kind, node,
           priorities[prio], group ? ", group " : "", group ? group : "");
   return TRUE;
@@ -105,6 +108,8 @@ policy_rm (PxCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   if (px_rows_int (r, 0, "removed") == 0)
     return px_cli_fail (error, "no policy %" G_GINT64_FORMAT, id);
+  if (!px_cli_audit (cli, "policy rm", error, "id", argv[2], NULL))
+    return FALSE;
   printf ("removed policy %" G_GINT64_FORMAT "\n", id);
   return TRUE;
 }

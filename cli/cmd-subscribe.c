@@ -167,7 +167,9 @@ px_cmd_subscribe (PxCli *cli, int argc, char **argv, GError **error)
                                   PX_BOOL (custodial), PX_TEXT (group ? group : "") };
   g_autoptr(PxRows) r = px_tmdb_query_params (cli->db, t.dataset ? &px_sql_subscribe_dataset : &px_sql_subscribe_block,
                                               G_N_ELEMENTS (params), params, error);
-  if (!r)
+  if (!r || !px_cli_audit (cli, "subscribe", error, t.dataset ? "dataset" : "block", what (&t), "priority",
+                           priority ? priority : "normal", "move", move ? "yes" : "no", "custodial",
+                           custodial ? "yes" : "no", "group", group, NULL))
     return FALSE;
   if (cli->json)
     {
@@ -214,6 +216,8 @@ px_cmd_unsubscribe (PxCli *cli, int argc, char **argv, GError **error)
     }
   if (px_rows_int (r, 0, "subscriptions") == 0)
     return px_cli_fail (error, "%s has no subscription to %s", cli->node, what (&t));
+  if (!px_cli_audit (cli, "unsubscribe", error, t.dataset ? "dataset" : "block", what (&t), NULL))
+    return FALSE;
   if (cli->json)
     {
       g_auto(PxJson) j;
@@ -276,6 +280,8 @@ suspend_or_resume (PxCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   if (px_rows_count (r) == 0)
     return px_cli_fail (error, "%s has no subscription to %s", cli->node, what (&t));
+  if (!px_cli_audit (cli, cmd, error, t.dataset ? "dataset" : "block", what (&t), "until", suspend ? when : NULL, NULL))
+    return FALSE;
   if (cli->json)
     {
       g_auto(PxJson) j;

@@ -47,7 +47,7 @@ hold_or_release (PxCli *cli, gboolean hold, int argc, char **argv, GError **erro
     {
       g_autoptr(PxRows) r = px_tmdb_query (cli->db, px_sql_unmerged_hold, error, PX_INT (cli->node_id), PX_TEXT (lfn),
                                            PX_TEXT (d), PX_TEXT (reason));
-      if (!r)
+      if (!r || !px_cli_audit (cli, "unmerged hold", error, "lfn", lfn, "dir", d, "reason", reason, NULL))
         return FALSE;
       printf ("held %s at %s: %s\n", lfn ? lfn : d, cli->node, reason);
       return TRUE;
@@ -59,6 +59,8 @@ hold_or_release (PxCli *cli, gboolean hold, int argc, char **argv, GError **erro
   gint64 n = px_rows_int (r, 0, "released");
   if (n == 0)
     return px_cli_fail (error, "no active hold on exactly %s at %s", lfn ? lfn : d, cli->node);
+  if (!px_cli_audit (cli, "unmerged release", error, "lfn", lfn, "dir", d, NULL))
+    return FALSE;
   printf ("released %" G_GINT64_FORMAT " hold%s on %s at %s\n", n, n == 1 ? "" : "s", lfn ? lfn : d, cli->node);
   return TRUE;
 }

@@ -32,6 +32,7 @@ static const PxCommand commands[] = {
   { "links", px_cmd_links, NODE | READ, "list links with measured rate, queue, recent failures" },
   { "queue", px_cmd_queue, NODE | READ, "show queued and running transfers per link and priority" },
   { "errors", px_cmd_errors, NODE | READ, "show recent transfer errors per link and reason" },
+  { "audit", px_cmd_audit, DB | READ, "list data-manager actions: who did what, when (--since TIME)" },
   { "checksum", px_cmd_checksum, PX_CLI_NO_SETUP, "print the CMS checksum string of local files" },
   { "catalog", px_cmd_catalog, NODE | PX_CLI_DEFER, "export a node's replicas as a POOL XML file catalogue, or list one" },
   { "transfer", px_cmd_transfer, PX_CLI_NO_SETUP, "copy, stat, checksum or remove one PFN with the agents' backends" },

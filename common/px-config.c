@@ -1,5 +1,6 @@
 #include "px-config.h"
 #include <string.h>
+#include <sys/stat.h>
 
 G_DEFINE_QUARK (px-config-error-quark, px_config_error)
 
@@ -120,6 +121,62 @@ check_key (PxConfig *cfg, GKeyFile *kf, const char *path, const PxConfigKey *k, 
   return TRUE;
 }
 
+/* Whether VALUE (of KEY) is or holds a password: a password key, a libpq
+ * conninfo with password=, a URI with user:password@. */
+static gboolean
+holds_password (const char *key, const char *value)
+{
+  if (g_ascii_strcasecmp (key, "password") == 0 && *value)
+    return TRUE;
+  g_autofree char *v = g_ascii_strdown (value, -1);
+  for (const char *p = v; (p = strstr (p, "password")); p += 8)
+    {
+      const char *q = p + 8;
+      while (*q == ' ' || *q == '\t')
+        q++;
+      if (*q == '=' && (p == v || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '?' || p[-1] == '&'))
+        return TRUE;
+    }
+  const char *scheme = strstr (value, "://");
+  if (scheme)
+    {
+      const char *auth = scheme + 3, *end = auth + strcspn (auth, "/?#");
+      const char *at = g_strstr_len (auth, end - auth, "@");
+      if (at && memchr (auth, ':', at - auth))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A file with a password that others than its owner may read is refused
+ * (as ssh refuses a readable private key). */
+static gboolean
+check_secret_mode (GKeyFile *kf, const char *path, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_autofree char *where = NULL;
+  for (guint g = 0; groups[g] && !where; g++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      for (guint i = 0; keys && keys[i] && !where; i++)
+        {
+          g_autofree char *v = g_key_file_get_value (kf, groups[g], keys[i], NULL);
+          if (v && holds_password (keys[i], v))
+            where = g_strdup_printf ("[%s] %s", groups[g], keys[i]);
+        }
+    }
+  if (!where)
+    return TRUE;
+  struct stat st;
+  if (stat (path, &st) != 0 || !(st.st_mode & (S_IRWXG | S_IRWXO)))
+    return TRUE;
+  g_set_error (error, PX_CONFIG_ERROR, PX_CONFIG_ERROR_INVALID,
+               "%s: %s holds a password, but the file may be read by %s (mode %04o): 'chmod 600 %s', or better "
+               "move the password to a passfile ([site] passfile, PGPASSFILE or ~/.pgpass, mode 0600)", path, where,
+               st.st_mode & S_IRWXO ? "everyone" : "its group", (unsigned) (st.st_mode & 07777), path);
+  return FALSE;
+}
+
 PxConfig *
 px_config_load (const char *path, const PxConfigKey *const *tables, GError **error)
 {
@@ -131,6 +188,8 @@ px_config_load (const char *path, const PxConfigKey *const *tables, GError **err
                    local->message);
       return NULL;
     }
+  if (!check_secret_mode (kf, path, error))
+    return NULL;
   return check (kf, path, tables, error);
 }
 

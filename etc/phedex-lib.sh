@@ -32,9 +32,17 @@ px_pg_stop () {
 
 # px_site NAME DIR [EXTRA-RULES]: storage under DIR/NAME/storage, config DIR/NAME/site.conf.
 # EXTRA-RULES are lfn-to-pfn rules placed before the general ones.
+# PHEDEX_SITE_ROLES=1: the site's agents connect as its own role (the node
+# added if need be, then `phedex db grant-site` with $PHEDEX_DB, the owner's).
 px_site () {
 	_name=$1 _top=$2/$1 _extra=${3:-}
 	mkdir -p "$_top/storage" "$_top/log"
+	_db=$PHEDEX_DB
+	if [ -n "${PHEDEX_SITE_ROLES:-}" ]; then
+		"${PHEDEX_BINDIR:+$PHEDEX_BINDIR/}phedex" node add "$_name" >/dev/null 2>&1
+		"${PHEDEX_BINDIR:+$PHEDEX_BINDIR/}phedex" db grant-site "$_name" >/dev/null || return 1
+		_db="$PHEDEX_DB user=$(echo "$_name" | tr A-Z a-z)"
+	fi
 	cat >"$_top/storage.xml" <<XML
 <storage-mapping>
 $_extra
@@ -47,7 +55,7 @@ XML
 	cat >"$_top/site.conf" <<CONF
 [site]
 node = $_name
-db = $PHEDEX_DB
+db = $_db
 storage-xml = $_top/storage.xml
 protocols = direct
 poll-interval = ${PX_POLL:-10}

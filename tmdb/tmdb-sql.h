@@ -1,7 +1,7 @@
 /* tmdb-sql.h — every TMDB statement as a name the compiler and linker
  * check (curl's extern Curl_scheme_*): px_sql_<name>, defined with its SQL
  * and result columns in tmdb-statements.c, tmdb-statements-report.c and
- * tmdb-statements-handoff.c.
+ * tmdb-statements-handoff.c and tmdb-statements-security.c.
  * Add a statement to the list below and define it with PX_SQL there. */
 #pragma once
 
@@ -119,7 +119,13 @@
   X (unmerged_times) \
   X (unmerged_list) \
   X (unmerged_hold) \
-  X (unmerged_release)
+  X (unmerged_release) \
+  X (security_whoami) \
+  X (security_grant_site) \
+  X (security_grant_manager) \
+  X (security_roles) \
+  X (audit_add) \
+  X (audit_list)
 
 #define PX_SQL_DECLARE(id) extern const PxTmdbStatement px_sql_##id;
 PX_TMDB_STATEMENT_NAMES (PX_SQL_DECLARE)

@@ -322,6 +322,9 @@ PX_SQL (publish_claim, "id,tmp_pfn,to_pfn,bytes,checksum",
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
     "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
     "RETURNING t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum");
+/* A hop done at an intermediate node releases the destination's request
+ * for its next hop: the tasks_hop_done trigger (009-security.sql), as that
+ * request is another site's row. */
 PX_SQL (publish_report, "reported",
     "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
@@ -332,9 +335,6 @@ PX_SQL (publish_report, "reported",
     "  ON CONFLICT (file, node) DO UPDATE SET state = 'ok', verified = now()), "
     "req AS (UPDATE requests q SET state = 'done', updated = now(), reason = NULL FROM u "
     "  WHERE u.state = 'done' AND q.file = u.file AND q.node = u.to_node), "
-    "hop AS (UPDATE requests q SET state = 'new', next_try = now(), updated = now(), reason = NULL FROM u "
-    "  WHERE u.state = 'done' AND u.for_node <> u.to_node AND q.file = u.file AND q.node = u.for_node "
-    "  AND q.state = 'routed'), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "

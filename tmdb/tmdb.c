@@ -52,17 +52,58 @@ set_pg_error (GError **error, PGconn *conn, const PGresult *res, const char *wha
   g_set_error (error, PX_TMDB_ERROR, code, "%s: %s", what, m);
 }
 
+/* CONNINFO as messages may show it: with any password masked (a
+ * key=value string or a URI alike). */
+static char *
+conninfo_for_messages (const char *conninfo)
+{
+  if (!conninfo || !*conninfo)
+    return g_strdup ("PG* environment");
+  PQconninfoOption *opts = PQconninfoParse (conninfo, NULL);
+  if (!opts) /* a bare database name (libpq's expand_dbname), or a syntax error */
+    {
+      g_autofree char *lower = g_ascii_strdown (conninfo, -1);
+      return g_strdup (strstr (lower, "password") || strchr (conninfo, '@') ? "a connection string, not shown here"
+                                                                            : conninfo);
+    }
+  gboolean secret = FALSE;
+  GString *s = g_string_new (NULL);
+  for (PQconninfoOption *o = opts; o->keyword; o++)
+    if (o->val && *o->val)
+      {
+        gboolean pw = strcmp (o->keyword, "password") == 0;
+        secret |= pw;
+        g_string_append_printf (s, "%s%s=%s", s->len ? " " : "", o->keyword, pw ? "*****" : o->val);
+      }
+  PQconninfoFree (opts);
+  if (!secret)
+    {
+      g_string_free (s, TRUE);
+      return g_strdup (conninfo);
+    }
+  return g_string_free (s, FALSE);
+}
+
 PxTmdb *
 px_tmdb_connect (const char *conninfo, const char *appname, GError **error)
 {
-  const char *keys[] = { "dbname", "fallback_application_name", "connect_timeout", NULL };
-  const char *vals[] = { conninfo ? conninfo : "", appname ? appname : "phedex", "10", NULL };
+  return px_tmdb_connect_full (conninfo, appname, NULL, error);
+}
+
+PxTmdb *
+px_tmdb_connect_full (const char *conninfo, const char *appname, const char *passfile, GError **error)
+{
+  /* Later keys override what CONNINFO (expanded as dbname) says. */
+  const char *keys[] = { "dbname", "fallback_application_name", "connect_timeout", passfile && *passfile ? "passfile" : NULL,
+                         NULL };
+  const char *vals[] = { conninfo ? conninfo : "", appname ? appname : "phedex", "10", passfile, NULL };
   PGconn *conn = PQconnectdbParams (keys, vals, 1);
   if (!conn || PQstatus (conn) != CONNECTION_OK)
     {
       g_autofree char *m = g_strchomp (g_strdup (conn ? PQerrorMessage (conn) : "out of memory"));
-      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_RETRY,
-                   "cannot connect to the TMDB ('%s'): %s", conninfo && *conninfo ? conninfo : "PG* environment", m);
+      g_autofree char *shown = conninfo_for_messages (conninfo);
+      g_set_error (error, PX_TMDB_ERROR, PX_TMDB_ERROR_RETRY, "cannot connect to the TMDB ('%s'%s%s): %s", shown,
+                   passfile && *passfile ? ", passfile " : "", passfile && *passfile ? passfile : "", m);
       PQfinish (conn);
       return NULL;
     }

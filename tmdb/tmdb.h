@@ -20,6 +20,9 @@ typedef struct _PxRows PxRows;
 /* CONNINFO may be NULL or "" (libpq's environment: PGHOST, ...).  APPNAME
  * becomes fallback_application_name (e.g. "download@T1_X"). */
 PxTmdb *px_tmdb_connect (const char *conninfo, const char *appname, GError **error);
+/* The same with libpq's passfile (NULL or "": libpq's default, PGPASSFILE or
+ * ~/.pgpass).  Messages never show a password of CONNINFO (masked). */
+PxTmdb *px_tmdb_connect_full (const char *conninfo, const char *appname, const char *passfile, GError **error);
 void px_tmdb_free (PxTmdb *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxTmdb, px_tmdb_free)
 /* UNNAMED: send every statement with its text (PQexecParams) instead of
