@@ -1,0 +1,67 @@
+-- 010-scale: fewer writes per file and statistics that follow the churn
+-- (issue #11).  Every file writes several versions of its task row; each
+-- non-HOT version is inserted into every index of tasks, so the indexes no
+-- statement needs go, and the rows leave room on their page for HOT updates.
+
+-- Indexes no statement needs (each one was an insertion per task row version):
+--   tasks_to_state (to_node, state, priority, id): tasks_to_from_state
+--     (to_node, state, from_node, priority, id) serves every (to_node, state)
+--     lookup; the claims sort the (small) set of a node's tasks in a state.
+--   tasks_file (file, to_node): tasks_file_for (file, for_node) and the
+--     unique tasks_open (file, to_node) serve the lookups by file.
+--   tasks_open_source (file, from_node): a file has a handful of tasks;
+--     delete_claim finds them through tasks_file_for.
+--   tasks_claimed_by (claimed_by): agent_release_mine finds an agent's
+--     claims through its node (tasks_to_from_state); without it, taking or
+--     giving back a verify or publish claim changes no indexed column and
+--     is a HOT update.
+DROP INDEX IF EXISTS tasks_to_state;
+DROP INDEX IF EXISTS tasks_file;
+DROP INDEX IF EXISTS tasks_open_source;
+DROP INDEX IF EXISTS tasks_claimed_by;
+-- Agents rows are never deleted (a stopped agent keeps its row), and every
+-- reader of claimed_by already treats a claim by an unknown or dead agent as
+-- no claim (px_alive, DEAD_CLAIM): the foreign key only cost a check and a
+-- key-share lock on the agent's row per claim.
+ALTER TABLE tasks DROP CONSTRAINT IF EXISTS tasks_claimed_by_fkey;
+
+-- Room on each page for the next version of a row (HOT updates: no index
+-- insertions).  Applies to pages written from now on.
+ALTER TABLE tasks SET (fillfactor = 70);
+ALTER TABLE requests SET (fillfactor = 80);
+
+-- Statistics follow the churn: a subscription of 100k files turns empty
+-- tables into big ones within a minute; analyse after 2 % (and at least
+-- 1,000 rows) changed instead of 10 %, vacuum after 5 % dead rows.
+ALTER TABLE tasks SET (autovacuum_analyze_scale_factor = 0.02, autovacuum_analyze_threshold = 1000,
+  autovacuum_vacuum_scale_factor = 0.05, autovacuum_vacuum_insert_scale_factor = 0.05);
+ALTER TABLE requests SET (autovacuum_analyze_scale_factor = 0.02, autovacuum_analyze_threshold = 1000,
+  autovacuum_vacuum_scale_factor = 0.05, autovacuum_vacuum_insert_scale_factor = 0.05);
+ALTER TABLE replicas SET (autovacuum_analyze_scale_factor = 0.02, autovacuum_analyze_threshold = 1000,
+  autovacuum_vacuum_scale_factor = 0.05, autovacuum_vacuum_insert_scale_factor = 0.05);
+
+-- One NOTIFY per statement, destination and state instead of one PL/pgSQL
+-- call per row: the same notifications (PostgreSQL folds identical ones
+-- within a transaction anyway).
+CREATE FUNCTION px_task_notify_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('phedex_node_' || n.to_node, n.state) FROM (SELECT DISTINCT to_node, state FROM new_rows) n;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION px_task_notify_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('phedex_node_' || c.to_node, c.state)
+    FROM (SELECT DISTINCT n.to_node, n.state FROM new_rows n JOIN old_rows o ON o.id = n.id
+          WHERE n.state IS DISTINCT FROM o.state) c;
+  IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.state = 'done' AND o.state IS DISTINCT FROM 'done') THEN
+    PERFORM pg_notify('phedex_topology', 'replica');
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER tasks_notify ON tasks;
+CREATE TRIGGER tasks_notify_insert AFTER INSERT ON tasks
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_notify_insert();
+CREATE TRIGGER tasks_notify_update AFTER UPDATE ON tasks
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_notify_update();
+DROP FUNCTION px_task_notify();
