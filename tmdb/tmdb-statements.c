@@ -9,14 +9,24 @@
 #define DEAD_CLAIM \
   "(t.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = t.claimed_by AND px_alive(a)))"
 
-/* Per-batch statements reach tasks by primary key only: ids = ANY($1)
- * (the batch) joined on the key, with the state and owner compared by
- * IS NOT DISTINCT FROM, which no index (not even a partial one on state)
- * can serve.  So no estimate, stale statistics or cached generic plan can
- * make the planner walk every task in a state and probe the batch for each
- * (O(backlog x batch)); the cost is the batch's, whatever the backlog.
- * tests/t0150-scale-plans.sh checks the plans after a big expansion. */
-#define BY_KEY(state, owner) "t.state IS NOT DISTINCT FROM " state " AND t.claimed_by IS NOT DISTINCT FROM " owner
+/* Per-batch statements reach tasks by primary key only: each id of the
+ * batch (the unnested arrays, r0) is looked up by key in a LATERAL
+ * subquery (OFFSET 0 keeps other conditions out of it, so the primary key
+ * is its only index), and the row is updated at the address found there
+ * (ctid: a TID scan, no index and no choice).  State and owner are then
+ * compared with IS NOT DISTINCT FROM, which no index (not even a partial
+ * one on state) can serve.  So no estimate, stale statistics or cached
+ * generic plan can make the planner walk every task in a state and probe
+ * the batch for each (O(backlog x batch)) or read the whole table: the cost
+ * is the batch's, whatever the backlog.  A row changed by someone else
+ * meanwhile has a new address and is skipped, as it must be: only a broken
+ * claim changes a claimed task.  tests/t0150-scale-plans.sh checks the
+ * plans after a big expansion on stale statistics. */
+#define BY_KEY(state, owner) \
+  "t.ctid = r.tid AND t.state IS NOT DISTINCT FROM " state " AND t.claimed_by IS NOT DISTINCT FROM " owner
+/* The batch r0 with each task's address and its file's size (by key too), as r. */
+#define KEYED "(SELECT r0.*, k.tid, k.bytes FROM r0 CROSS JOIN LATERAL (SELECT x.ctid AS tid, " \
+  "(SELECT f.bytes FROM files f WHERE f.id = x.file) AS bytes FROM tasks x WHERE x.id = r0.id OFFSET 0) k) r"
 
 /* Count a batch of outcomes into the link's 5-minute bin.  Expects a CTE u
  * with from_node, to_node, bytes and the three flags. */
@@ -281,17 +291,17 @@ PX_SQL (download_claim, "id,attempts,lfn,bytes,checksum,from_node,is_custodial",
 PX_SQL (download_next_try, "seconds",
     "SELECT extract(epoch FROM min(next_try) - now())::float8 AS seconds FROM tasks WHERE to_node = $1 AND state = 'queued'");
 PX_SQL (download_start, "id",
-    "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
-    "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
-    "WHERE t.id = ANY($1::bigint[]) AND t.id = r.id AND " BY_KEY ("'active'", "$5") " RETURNING t.id");
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p)) "
+    "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p FROM " KEYED " "
+    "WHERE " BY_KEY ("'active'", "$5") " RETURNING t.id");
 /* $8: the copy is already at its final name (validate-command said so). */
 PX_SQL (download_report, "id",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
     "    $8::boolean[], $9::boolean[]) AS r(id, state, seen_bytes, seen_checksum, reason, log, permanent, in_place)), "
     "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum, "
     "    tmp_pfn = CASE WHEN r.in_place THEN t.to_pfn ELSE t.tmp_pfn END "
-    "  FROM r, files f WHERE t.id = ANY($1::bigint[]) AND t.id = r.id AND f.id = t.file AND " BY_KEY ("'active'", "$7") " "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, r.permanent, "
+    "  FROM " KEYED " WHERE " BY_KEY ("'active'", "$7") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.bytes, r.state, r.reason, r.log, r.permanent, "
     "    r.state <> 'queued' AS tried, false AS done, r.state = 'failed' AS failed), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
     "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed'), "
@@ -308,10 +318,9 @@ PX_SQL (verify_claim, "id,tmp_pfn,bytes,checksum,seen_bytes,seen_checksum,lfn",
     "  LIMIT $3 FOR UPDATE SKIP LOCKED)) AND f.id = t.file "
     "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn");
 PX_SQL (verify_report, "reported",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
-    "u AS (UPDATE tasks t SET state = r.state FROM r, files f WHERE t.id = ANY($1::bigint[]) AND t.id = r.id AND f.id = t.file "
-    "  AND " BY_KEY ("'transferred'", "$5") " "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, "
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
+    "u AS (UPDATE tasks t SET state = r.state FROM " KEYED " WHERE " BY_KEY ("'transferred'", "$5") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.bytes, r.state, r.reason, r.log, "
     "    false AS tried, false AS done, r.state = 'failed' AS failed), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
@@ -339,10 +348,10 @@ PX_SQL (publish_claim, "id,tmp_pfn,to_pfn,bytes,checksum",
     "  LIMIT $3 FOR UPDATE SKIP LOCKED)) AND f.id = t.file "
     "RETURNING t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum");
 PX_SQL (publish_report, "reported",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
-    "  FROM r, files f WHERE t.id = ANY($1::bigint[]) AND t.id = r.id AND f.id = t.file AND " BY_KEY ("'verified'", "$4") " "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, f.bytes, r.state, r.log, "
+    "  FROM " KEYED " WHERE " BY_KEY ("'verified'", "$4") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, r.bytes, r.state, r.log, "
     "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed), "
     "rep AS (INSERT INTO replicas (file, node) SELECT file, to_node FROM u WHERE state = 'done' "
     "  ON CONFLICT (file, node) DO UPDATE SET state = 'ok', verified = now()), "
@@ -350,7 +359,7 @@ PX_SQL (publish_report, "reported",
     "  WHERE u.state = 'done' AND q.file = u.file AND q.node = u.to_node), "
     "hop AS (UPDATE requests q SET state = 'new', next_try = now(), updated = now(), reason = NULL FROM u "
     "  WHERE u.state = 'done' AND u.for_node <> u.to_node AND q.file = u.file AND q.node = u.for_node "
-    "  AND q.state = 'routed'), "
+    "  AND q.state IS NOT DISTINCT FROM 'routed'), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed'), "
     "h AS (" HISTORY_UPSERT ") "
