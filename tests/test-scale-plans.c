@@ -320,6 +320,18 @@ main (int argc, char **argv)
   g_autoptr(PxRows) r7 = run (&px_sql_agent_release_mine, P (PX_INT (dl)));
   ok (r7 && px_rows_int (r7, 0, "requeued") == files / 4 - (gint64) nd,
       "agent_release_mine (through the node) requeues the download agent's remaining claims");
+  /* The router's per-cycle bookkeeping reads neither all tasks nor all
+   * requests while the subscription is in progress. */
+  {
+    g_autoptr(PxRows) plan = explain (&px_sql_router_subscriptions, P (PX_INT (dest)));
+    gboolean good = plan && !has (plan, "Seq Scan on tasks ") && !has (plan, "Seq Scan on requests ")
+                    && !has (plan, "tasks_for_state");
+    ok (good, "router_subscriptions: no pass over the node's tasks or requests");
+    if (!good || g_getenv ("EXPLAIN_VERBOSE"))
+      show (plan);
+    g_autoptr(PxRows) r = run (&px_sql_router_subscriptions, P (PX_INT (dest)));
+    ok (r && px_rows_int (r, 0, "completed") == 0, "router_subscriptions: the subscription is not complete yet");
+  }
   printf ("1..%d\n", n);
   px_tmdb_free (db);
   return failed ? 1 : 0;

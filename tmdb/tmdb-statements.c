@@ -231,12 +231,17 @@ PX_SQL (router_next_try, "seconds",
  * request for the file is open anywhere (another destination may route
  * through the same hop) and the hop node does not want the file itself. */
 PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions",
+    /* Every file of the subscription is checked only once none of its
+     * requests is open (CASE: in that order, not as joins the planner may
+     * run first), so a subscription in progress costs one index probe a
+     * cycle, not a pass over its files. */
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
-    "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
-    "    AND EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
+    "    AND CASE WHEN EXISTS (SELECT 1 FROM requests q WHERE q.subscription = s.id AND q.node = $1 "
+    "      AND q.state IN ('new', 'routed', 'retry', 'no_source', 'no_path', 'gave_up')) THEN false "
+    "    ELSE EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
     "    AND NOT EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE (b.dataset = s.dataset "
     "      OR b.id = s.block) AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = $1 "
-    "      AND r.state = 'ok')) "
+    "      AND r.state = 'ok')) END "
     "  RETURNING s.id), "
     "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
     "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
@@ -249,7 +254,9 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' FROM tasks t "
     "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
-    "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
+    /* for_node <> to_node: only hops to another node (tasks_transit_done). */
+    "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.for_node <> t.to_node AND t.state = 'done' "
+    "    AND t.done_at > now() - interval '1 day' "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
     "    AND NOT px_wanted(t.file, t.to_node) AND NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = t.file "
     "      AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path')) "
