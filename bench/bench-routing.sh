@@ -29,7 +29,8 @@
 # BENCH_ROUTE_SIZES ("10000 1000000"), BENCH_ROUTE_TIMEOUT (900 s per run),
 # BENCH_ROUTE_BATCH (5000: [router] batch for the routing measurement),
 # BENCH_KEEP=1 (leave the work directory for inspection), BENCH_PROFILE=1 (log every
-# statement's duration in the server and print where the database time went),
+# statement's duration in the server and print where the database time went; the
+# plans of statements slower than 2 s go to the server log, pg/postgres.log),
 # BENCH_PG_SET="name=value ..." (server settings to try, e.g. plan_cache_mode=force_custom_plan).
 set -u
 
@@ -110,6 +111,9 @@ db_fresh () {
 		sql "ALTER SYSTEM SET log_line_prefix = '%m %a '" >/dev/null
 		sql "ALTER SYSTEM SET log_lock_waits = on" >/dev/null
 		sql "ALTER SYSTEM SET deadlock_timeout = '100ms'" >/dev/null
+		# The plan of any statement slower than 2 s, into the server log.
+		sql "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" >/dev/null
+		psql "$PHEDEX_DB" -XAtq -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET auto_explain.log_min_duration = '2s'" >/dev/null
 		sql "SELECT pg_reload_conf()" >/dev/null
 	fi
 }

@@ -234,14 +234,16 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     /* Every file of the subscription is checked only once none of its
      * requests is open (CASE: in that order, not as joins the planner may
      * run first), so a subscription in progress costs one index probe a
-     * cycle, not a pass over its files. */
+     * cycle, not a pass over its files; then each file's replica here by
+     * key (OFFSET 0: a probe per file, never an anti-join against every
+     * replica of the node, which stale statistics can make quadratic). */
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
     "    AND CASE WHEN EXISTS (SELECT 1 FROM requests q WHERE q.subscription = s.id AND q.node = $1 "
     "      AND q.state IN ('new', 'routed', 'retry', 'no_source', 'no_path', 'gave_up')) THEN false "
     "    ELSE EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
     "    AND NOT EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE (b.dataset = s.dataset "
     "      OR b.id = s.block) AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = $1 "
-    "      AND r.state = 'ok')) END "
+    "      AND r.state = 'ok' OFFSET 0)) END "
     "  RETURNING s.id), "
     "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
     "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
@@ -251,12 +253,17 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
     "      WHERE o.node = r.node AND ob.id = b.id) "
     "  ON CONFLICT DO NOTHING RETURNING 1), "
-    "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' FROM tasks t "
+    /* Driven by this node's recent hops to other nodes (tasks_transit_done;
+     * OFFSET 0: computed first, never probed per request), and skipped at
+     * once when there is none: a single-hop node's thousands of arrivals
+     * must not become the outer side of a join on stale statistics. */
+    "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' "
+    "  FROM (SELECT file, to_node FROM tasks WHERE for_node = $1 AND to_node <> $1 AND for_node <> to_node "
+    "    AND state = 'done' AND done_at > now() - interval '1 day' OFFSET 0) t "
     "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
-    /* for_node <> to_node: only hops to another node (tasks_transit_done). */
-    "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.for_node <> t.to_node AND t.state = 'done' "
-    "    AND t.done_at > now() - interval '1 day' "
+    "  WHERE (SELECT EXISTS (SELECT 1 FROM tasks x WHERE x.for_node = $1 AND x.for_node <> x.to_node "
+    "      AND x.state = 'done' AND x.done_at > now() - interval '1 day')) "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
     "    AND NOT px_wanted(t.file, t.to_node) AND NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = t.file "
     "      AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path')) "
