@@ -73,8 +73,12 @@ px_tmdb_connect (const char *conninfo, const char *appname, GError **error)
    * cached generic plan, built once from whatever the statistics said then
    * (often: empty tables), would outlive them.  Each execution is planned
    * with its parameters (a few ms for the biggest statement), so a batch of
-   * 5,000 ids or a node's own numbers shape the plan (issue #11). */
-  g_autoptr(PGresult) r = PQexec (conn, "SET client_min_messages = warning; SET plan_cache_mode = force_custom_plan");
+   * 5,000 ids or a node's own numbers shape the plan (issue #11).  No JIT:
+   * the statements touch a batch of rows by key, and a plan whose estimate
+   * crosses jit_above_cost (a CASE with a costly branch never taken) would
+   * pay ~100 ms of compilation on every execution. */
+  g_autoptr(PGresult) r = PQexec (conn, "SET client_min_messages = warning; SET plan_cache_mode = force_custom_plan; "
+                                        "SET jit = off");
   return db;
 }
 
