@@ -70,3 +70,14 @@ DROP FUNCTION px_task_notify();
 -- The router's transit clean-up reads the node's recent hops to other nodes,
 -- not every file it received (router_subscriptions).
 CREATE INDEX tasks_transit_done ON tasks (for_node, done_at) WHERE state = 'done' AND for_node <> to_node;
+
+-- The router's batch of pending requests, per priority, oldest first: read
+-- in index order up to the batch size instead of sorting every pending
+-- request of the node each cycle (a million requests: a million-row sort per
+-- batch); and the earliest cool-off end by index.  Requests leave both
+-- indexes once routed.  requests_node_state (node, state) is a prefix of
+-- requests_route and goes.
+CREATE INDEX requests_pending ON requests (node, priority, created, file)
+  WHERE state IN ('new', 'no_source', 'no_path');
+CREATE INDEX requests_pending_next ON requests (node, next_try) WHERE state IN ('new', 'no_source', 'no_path');
+DROP INDEX IF EXISTS requests_node_state;
