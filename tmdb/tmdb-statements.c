@@ -106,7 +106,15 @@ PX_SQL (router_expand, "requests",
     "    WHERE r.file = f.file AND r.node = f.node AND r.state = 'ok') "
     "  ON CONFLICT (file, node) DO NOTHING RETURNING 1), "
     "w AS (UPDATE subscriptions x SET expanded = m.top FROM (SELECT sub, max(file) AS top FROM f GROUP BY sub) m "
-    "  WHERE x.id = m.sub) "
+    "  WHERE x.id = m.sub), "
+    /* The node's queue counters (task_queue, appended to by every statement
+     * that opens or closes its tasks) folded into one row per priority and
+     * link once there are more than a few. */
+    "qd AS (DELETE FROM task_queue WHERE for_node = $1 "
+    "  AND (SELECT count(*) FROM task_queue WHERE for_node = $1) > 64 RETURNING *), "
+    "qf AS (INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, sum(open_files), sum(open_bytes), "
+    "  sum(queued_files), sum(queued_bytes) FROM qd GROUP BY 1, 2, 3, 4 "
+    "  HAVING sum(open_files) <> 0 OR sum(open_bytes) <> 0 OR sum(queued_files) <> 0 OR sum(queued_bytes) <> 0) "
     "SELECT count(*) AS requests FROM ins");
 /* Every active link with what its cost is made of; the router runs
  * Dijkstra over it. */
@@ -123,8 +131,7 @@ PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_f
     "    extract(epoch FROM now() - min(time_bin))::float8 AS span FROM link_history "
     "  WHERE time_bin > now() - interval '1 hour' GROUP BY from_node, to_node) h "
     "  ON h.from_node = l.from_node AND h.to_node = l.to_node "
-    "LEFT JOIN (SELECT t.from_node, t.to_node, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
-    "  WHERE t.state IN ('queued', 'active') GROUP BY t.from_node, t.to_node) q "
+    "LEFT JOIN (SELECT from_node, to_node, sum(queued_bytes) AS bytes FROM task_queue GROUP BY from_node, to_node) q "
     "  ON q.from_node = l.from_node AND q.to_node = l.to_node "
     "WHERE l.active");
 /* Route a batch of this node's pending requests ($6 per priority, oldest
@@ -133,8 +140,8 @@ PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_f
  * path), first hop queued as a task for this node. */
 PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "WITH g AS MATERIALIZED (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
-    "open AS (SELECT t.priority, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
-    "  WHERE t.for_node = $1 AND t.state IN ('queued', 'active', 'transferred', 'verified') GROUP BY t.priority), "
+    /* Open bytes per priority from the queue counters, not a pass over the open tasks. */
+    "open AS (SELECT priority, sum(open_bytes) AS bytes FROM task_queue WHERE for_node = $1 GROUP BY priority), "
     "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, q.here, "
     "    sum(f.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
     "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT q.*, EXISTS (SELECT 1 FROM replicas h "
@@ -148,7 +155,7 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
     /* Each admitted file once, with its cheapest source or none (a miss):
      * a lookup per file by key, no anti-join of one batch against another. */
-    "cand AS MATERIALIZED (SELECT p.file, p.priority, p.is_custodial, p.attempts, c.src, c.next FROM admit p "
+    "cand AS MATERIALIZED (SELECT p.file, p.priority, p.is_custodial, p.attempts, p.bytes, c.src, c.next FROM admit p "
     "  LEFT JOIN LATERAL (SELECT r.node AS src, g.next FROM replicas r JOIN g ON g.node = r.node "
     "    WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1 ORDER BY "
     /* A route whose first hop lands on a node that already holds the file
@@ -157,8 +164,8 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "    g.next <> $1 AND EXISTS (SELECT 1 FROM replicas h WHERE h.file = r.file AND h.node = g.next "
     "      AND h.state = 'ok'), "
     "    EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file AND d.node = r.node), g.cost, r.node LIMIT 1) c ON true), "
-    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
-    "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand WHERE src IS NOT NULL "
+    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts, bytes) "
+    "  SELECT file, src, next, $1, priority, is_custodial, attempts, bytes FROM cand WHERE src IS NOT NULL "
     "  ON CONFLICT DO NOTHING RETURNING file, from_node), "
     /* The path depends only on the source: looked up in g (one row per node). */
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, "

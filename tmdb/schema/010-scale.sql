@@ -81,3 +81,68 @@ CREATE INDEX requests_pending ON requests (node, priority, created, file)
   WHERE state IN ('new', 'no_source', 'no_path');
 CREATE INDEX requests_pending_next ON requests (node, next_try) WHERE state IN ('new', 'no_source', 'no_path');
 DROP INDEX IF EXISTS requests_node_state;
+
+-- Queue counters instead of summing the open queue every cycle (the router's
+-- priority windows, the links' queued bytes for its costs): each statement
+-- that opens or closes tasks appends one row per (destination, priority,
+-- link) with the change; the destination's router folds its rows together
+-- now and then (router_queue_fold).  Appending never waits on another agent,
+-- and a reader sums a handful of rows, not every open task.  "Open" is
+-- queued, active, transferred or verified (the router's window); "queued"
+-- is queued or active (a link's queue).
+ALTER TABLE tasks ADD COLUMN bytes bigint;    -- the file's size, set by the router
+UPDATE tasks t SET bytes = f.bytes FROM files f WHERE f.id = t.file
+  AND t.state IN ('queued', 'active', 'transferred', 'verified');
+CREATE TABLE task_queue (
+  for_node     int NOT NULL,
+  priority     int NOT NULL,
+  from_node    int NOT NULL,
+  to_node      int NOT NULL,
+  open_files   bigint NOT NULL,
+  open_bytes   bigint NOT NULL,
+  queued_files bigint NOT NULL,
+  queued_bytes bigint NOT NULL
+);
+CREATE INDEX task_queue_for ON task_queue (for_node);
+INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, count(*), coalesce(sum(bytes), 0),
+  count(*) FILTER (WHERE state IN ('queued', 'active')),
+  coalesce(sum(bytes) FILTER (WHERE state IN ('queued', 'active')), 0)
+  FROM tasks WHERE state IN ('queued', 'active', 'transferred', 'verified') GROUP BY 1, 2, 3, 4;
+
+CREATE FUNCTION px_task_queue_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, sum(o), sum(o * b), sum(q), sum(q * b)
+      FROM (SELECT n.for_node, n.priority, n.from_node, n.to_node,
+              (n.state IN ('queued', 'active', 'transferred', 'verified'))::int AS o,
+              (n.state IN ('queued', 'active'))::int AS q,
+              coalesce(n.bytes, (SELECT f.bytes FROM files f WHERE f.id = n.file), 0) AS b FROM new_rows n) d
+      GROUP BY 1, 2, 3, 4 HAVING sum(o) <> 0 OR sum(q) <> 0;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, sum(o), sum(o * b), sum(q), sum(q * b)
+      FROM (SELECT n.for_node, n.priority, n.from_node, n.to_node,
+              (n.state IN ('queued', 'active', 'transferred', 'verified'))::int AS o,
+              (n.state IN ('queued', 'active'))::int AS q,
+              coalesce(n.bytes, (SELECT f.bytes FROM files f WHERE f.id = n.file), 0) AS b FROM new_rows n
+            UNION ALL
+            SELECT x.for_node, x.priority, x.from_node, x.to_node,
+              -(x.state IN ('queued', 'active', 'transferred', 'verified'))::int,
+              -(x.state IN ('queued', 'active'))::int,
+              coalesce(x.bytes, (SELECT f.bytes FROM files f WHERE f.id = x.file), 0) FROM old_rows x) d
+      GROUP BY 1, 2, 3, 4 HAVING sum(o) <> 0 OR sum(q) <> 0;
+  ELSE
+    INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, sum(o), sum(o * b), sum(q), sum(q * b)
+      FROM (SELECT x.for_node, x.priority, x.from_node, x.to_node,
+              -(x.state IN ('queued', 'active', 'transferred', 'verified'))::int AS o,
+              -(x.state IN ('queued', 'active'))::int AS q,
+              coalesce(x.bytes, (SELECT f.bytes FROM files f WHERE f.id = x.file), 0) AS b FROM old_rows x) d
+      GROUP BY 1, 2, 3, 4 HAVING sum(o) <> 0 OR sum(q) <> 0;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tasks_queue_insert AFTER INSERT ON tasks
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_queue_add();
+CREATE TRIGGER tasks_queue_update AFTER UPDATE ON tasks
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_queue_add();
+CREATE TRIGGER tasks_queue_delete AFTER DELETE ON tasks
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_queue_add();
