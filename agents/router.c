@@ -19,6 +19,8 @@
 
 /* Seconds between sweeps of redundant queued hops (router_dups). */
 #define DUPS_INTERVAL 30
+/* Rows (requests expanded + tasks queued) before the first ANALYZE. */
+#define ANALYZE_AFTER 10000
 
 static gboolean
 router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
@@ -69,6 +71,20 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     }
   guint expanded = (guint) px_rows_int (ex, 0, "requests");
   guint pending = (guint) px_rows_int (rt, 0, "pending"), queued = (guint) px_rows_int (rt, 0, "queued");
+  /* Statistics follow the churn: a big subscription turns small requests
+   * and tasks tables into big ones faster than autovacuum looks (once a
+   * minute); analyse them each time this router has written as many rows
+   * again as at its last ANALYZE (10k, 20k, 40k, ...).  Only a warning if
+   * this role may not (the table owner or a superuser may). */
+  static gint64 written, analyzed_at;
+  written += expanded + queued;
+  if (written - analyzed_at >= MAX (ANALYZE_AFTER, analyzed_at))
+    {
+      g_autoptr(GError) ae = NULL;
+      if (!px_tmdb_exec_sql (a->db, "ANALYZE requests, tasks", &ae))
+        g_warning ("ANALYZE after %" G_GINT64_FORMAT " new rows: %s", written - analyzed_at, ae->message);
+      analyzed_at = written;
+    }
   guint no_source = (guint) px_rows_int (rt, 0, "no_source"), no_path = (guint) px_rows_int (rt, 0, "no_path");
   guint windowed = (guint) px_rows_int (rt, 0, "windowed"), here = (guint) px_rows_int (rt, 0, "here");
   guint dups = du ? (guint) px_rows_int (du, 0, "dropped") : 0;

@@ -29,7 +29,8 @@
 # BENCH_ROUTE_SIZES ("10000 1000000"), BENCH_ROUTE_TIMEOUT (900 s per run),
 # BENCH_ROUTE_BATCH (5000: [router] batch for the routing measurement),
 # BENCH_KEEP=1 (leave the work directory for inspection), BENCH_PROFILE=1 (log every
-# statement's duration in the server and print where the database time went),
+# statement's duration in the server and print where the database time went; the
+# plans of statements slower than 2 s go to the server log, pg/postgres.log),
 # BENCH_PG_SET="name=value ..." (server settings to try, e.g. plan_cache_mode=force_custom_plan).
 set -u
 
@@ -110,6 +111,9 @@ db_fresh () {
 		sql "ALTER SYSTEM SET log_line_prefix = '%m %a '" >/dev/null
 		sql "ALTER SYSTEM SET log_lock_waits = on" >/dev/null
 		sql "ALTER SYSTEM SET deadlock_timeout = '100ms'" >/dev/null
+		# The plan of any statement slower than 2 s, into the server log.
+		sql "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" >/dev/null
+		psql "$PHEDEX_DB" -XAtq -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET auto_explain.log_min_duration = '2s'" >/dev/null
 		sql "SELECT pg_reload_conf()" >/dev/null
 	fi
 }
@@ -263,11 +267,22 @@ EOF
 	start_agents T2_Bench_Dest all
 	wait_sql "select count(*) from agents where stopped is null" 10 30 || die "the agents did not start"
 	sleep 1
+	_wal0=$(sql "select pg_current_wal_lsn()")
+	sql "select pg_stat_reset()" >/dev/null
 	phedex subscribe --node T2_Bench_Dest --dataset /Bench/Throughput/RAW >/dev/null || die "subscribe failed"
 	_t0=$(now)
 	wait_sql "select count(*) from replicas where node = $_dest" "$FILES" 1800 "replicas at the destination" ||
 		{ stop_agents; mv "$W/sites/T1_Bench_Source/storage" "$W/tp-files"; return 1; }
 	_t1=$(now)
+	# Writes per file: WAL bytes, and the tasks table's row versions and HOT share.
+	sql "select format('writes: %s WAL bytes/file; tasks: %s updates/file (%s%% HOT), %s inserts/file; requests: %s updates/file (%s%% HOT)',
+	       round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$_wal0') / $FILES),
+	       round(sum(n_tup_upd) filter (where relname = 'tasks')::numeric / $FILES, 2),
+	       round(100.0 * sum(n_tup_hot_upd) filter (where relname = 'tasks') / nullif(sum(n_tup_upd) filter (where relname = 'tasks'), 0)),
+	       round(sum(n_tup_ins) filter (where relname = 'tasks')::numeric / $FILES, 2),
+	       round(sum(n_tup_upd) filter (where relname = 'requests')::numeric / $FILES, 2),
+	       round(100.0 * sum(n_tup_hot_upd) filter (where relname = 'requests') / nullif(sum(n_tup_upd) filter (where relname = 'requests'), 0)))
+	     from pg_stat_user_tables" | sed 's/^/# /'
 	_secs=$(sub "$_t0" "$_t1")
 	_rate=$(awk -v n="$FILES" -v s="$_secs" 'BEGIN { printf "%.0f", n / s }')
 	_errs=$(sql "select count(*) from errors")

@@ -9,6 +9,25 @@
 #define DEAD_CLAIM \
   "(t.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = t.claimed_by AND px_alive(a)))"
 
+/* Per-batch statements reach tasks by primary key only: each id of the
+ * batch (the unnested arrays, r0) is looked up by key in a LATERAL
+ * subquery (OFFSET 0 keeps other conditions out of it, so the primary key
+ * is its only index), and the row is updated at the address found there
+ * (ctid: a TID scan, no index and no choice).  State and owner are then
+ * compared with IS NOT DISTINCT FROM, which no index (not even a partial
+ * one on state) can serve.  So no estimate, stale statistics or cached
+ * generic plan can make the planner walk every task in a state and probe
+ * the batch for each (O(backlog x batch)) or read the whole table: the cost
+ * is the batch's, whatever the backlog.  A row changed by someone else
+ * meanwhile has a new address and is skipped, as it must be: only a broken
+ * claim changes a claimed task.  tests/t0150-scale-plans.sh checks the
+ * plans after a big expansion on stale statistics. */
+#define BY_KEY(state, owner) \
+  "t.ctid = r.tid AND t.state IS NOT DISTINCT FROM " state " AND t.claimed_by IS NOT DISTINCT FROM " owner
+/* The batch r0 with each task's address and its file's size (by key too), as r. */
+#define KEYED "(SELECT r0.*, k.tid, k.bytes FROM r0 CROSS JOIN LATERAL (SELECT x.ctid AS tid, " \
+  "(SELECT f.bytes FROM files f WHERE f.id = x.file) AS bytes FROM tasks x WHERE x.id = r0.id OFFSET 0) k) r"
+
 /* Count a batch of outcomes into the link's 5-minute bin.  Expects a CTE u
  * with from_node, to_node, bytes and the three flags. */
 #define HISTORY_UPSERT \
@@ -55,12 +74,15 @@ PX_SQL (agent_stopped, "",
  * queue (their partial files become leftovers); verify and publish claims
  * are freed.  Between cycles an agent holds no claim. */
 PX_SQL (agent_release_mine, "requeued,freed",
-    "WITH a AS (UPDATE tasks t SET state = 'queued' WHERE t.claimed_by = $1 AND t.state = 'active' "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node), "
+    "WITH me AS (SELECT node FROM agents WHERE id = $1), "
+    /* An agent claims only tasks into its own node: found through the node
+     * (tasks_to_from_state), there is no index on claimed_by. */
+    "a AS (UPDATE tasks t SET state = 'queued' FROM me WHERE t.to_node = me.node AND t.state = 'active' "
+    "  AND t.claimed_by = $1 RETURNING t.id, t.file, t.from_node, t.to_node), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) SELECT id, file, from_node, to_node, 'lost', "
     "  'the agent holding this transfer lost its claim (connection lost or its report failed); task re-queued' FROM a), "
-    "o AS (UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.claimed_by = $1 "
-    "  AND t.state IN ('transferred', 'verified') RETURNING 1) "
+    "o AS (UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL FROM me WHERE t.to_node = me.node "
+    "  AND t.claimed_by = $1 AND t.state IN ('transferred', 'verified') RETURNING 1) "
     "SELECT (SELECT count(*) FROM a) AS requeued, (SELECT count(*) FROM o) AS freed");
 /* A node's router (shared) and delete agent (exclusive) exclude each
  * other: a copy is never deleted between the router seeing it present
@@ -84,7 +106,15 @@ PX_SQL (router_expand, "requests",
     "    WHERE r.file = f.file AND r.node = f.node AND r.state = 'ok') "
     "  ON CONFLICT (file, node) DO NOTHING RETURNING 1), "
     "w AS (UPDATE subscriptions x SET expanded = m.top FROM (SELECT sub, max(file) AS top FROM f GROUP BY sub) m "
-    "  WHERE x.id = m.sub) "
+    "  WHERE x.id = m.sub), "
+    /* The node's queue counters (task_queue, appended to by every statement
+     * that opens or closes its tasks) folded into one row per priority and
+     * link once there are more than a few. */
+    "qd AS (DELETE FROM task_queue WHERE for_node = $1 "
+    "  AND (SELECT count(*) FROM task_queue WHERE for_node = $1) > 64 RETURNING *), "
+    "qf AS (INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, sum(open_files), sum(open_bytes), "
+    "  sum(queued_files), sum(queued_bytes) FROM qd GROUP BY 1, 2, 3, 4 "
+    "  HAVING sum(open_files) <> 0 OR sum(open_bytes) <> 0 OR sum(queued_files) <> 0 OR sum(queued_bytes) <> 0) "
     "SELECT count(*) AS requests FROM ins");
 /* Every active link with what its cost is made of; the router runs
  * Dijkstra over it. */
@@ -101,8 +131,7 @@ PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_f
     "    extract(epoch FROM now() - min(time_bin))::float8 AS span FROM link_history "
     "  WHERE time_bin > now() - interval '1 hour' GROUP BY from_node, to_node) h "
     "  ON h.from_node = l.from_node AND h.to_node = l.to_node "
-    "LEFT JOIN (SELECT t.from_node, t.to_node, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
-    "  WHERE t.state IN ('queued', 'active') GROUP BY t.from_node, t.to_node) q "
+    "LEFT JOIN (SELECT from_node, to_node, sum(queued_bytes) AS bytes FROM task_queue GROUP BY from_node, to_node) q "
     "  ON q.from_node = l.from_node AND q.to_node = l.to_node "
     "WHERE l.active");
 /* Route a batch of this node's pending requests ($6 per priority, oldest
@@ -110,9 +139,9 @@ PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_f
  * source by the router's costs ($2 node, $3 cost to here, $4 next hop, $5
  * path), first hop queued as a task for this node. */
 PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
-    "WITH g AS (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
-    "open AS (SELECT t.priority, sum(f.bytes) AS bytes FROM tasks t JOIN files f ON f.id = t.file "
-    "  WHERE t.for_node = $1 AND t.state IN ('queued', 'active', 'transferred', 'verified') GROUP BY t.priority), "
+    "WITH g AS MATERIALIZED (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
+    /* Open bytes per priority from the queue counters, not a pass over the open tasks. */
+    "open AS (SELECT priority, sum(open_bytes) AS bytes FROM task_queue WHERE for_node = $1 GROUP BY priority), "
     "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, q.here, "
     "    sum(f.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
     "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT q.*, EXISTS (SELECT 1 FROM replicas h "
@@ -124,28 +153,32 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "  WHERE p.here AND q.file = p.file AND q.node = $1 RETURNING 1), "
     "admit AS (SELECT p.* FROM pending p LEFT JOIN open o ON o.priority = p.priority "
     "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
-    "cand AS (SELECT DISTINCT ON (p.file) p.file, r.node AS src, g.next, g.path, p.priority, p.is_custodial, "
-    "    p.attempts FROM admit p JOIN replicas r ON r.file = p.file AND r.state = 'ok' AND r.node <> $1 "
-    "  JOIN g ON g.node = r.node ORDER BY p.file, "
+    /* Each admitted file once, with its cheapest source or none (a miss):
+     * a lookup per file by key, no anti-join of one batch against another. */
+    "cand AS MATERIALIZED (SELECT p.file, p.priority, p.is_custodial, p.attempts, p.bytes, c.src, c.next FROM admit p "
+    "  LEFT JOIN LATERAL (SELECT r.node AS src, g.next FROM replicas r JOIN g ON g.node = r.node "
+    "    WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1 ORDER BY "
     /* A route whose first hop lands on a node that already holds the file
      * would copy it there again (and be swept, and be routed the same way):
      * that node is the better source.  Then copies not about to be deleted. */
     "    g.next <> $1 AND EXISTS (SELECT 1 FROM replicas h WHERE h.file = r.file AND h.node = g.next "
     "      AND h.state = 'ok'), "
-    "    EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file AND d.node = r.node), g.cost, r.node), "
-    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts) "
-    "  SELECT file, src, next, $1, priority, is_custodial, attempts FROM cand ON CONFLICT DO NOTHING RETURNING file), "
-    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, path = string_to_array(c.path, ',')::int[], "
-    "    updated = now() "
-    "  FROM cand c WHERE q.file = c.file AND q.node = $1 AND c.file IN (SELECT file FROM ins) RETURNING 1), "
+    "    EXISTS (SELECT 1 FROM deletions d WHERE d.file = r.file AND d.node = r.node), g.cost, r.node LIMIT 1) c ON true), "
+    "ins AS (INSERT INTO tasks (file, from_node, to_node, for_node, priority, is_custodial, attempts, bytes) "
+    "  SELECT file, src, next, $1, priority, is_custodial, attempts, bytes FROM cand WHERE src IS NOT NULL "
+    "  ON CONFLICT DO NOTHING RETURNING file, from_node), "
+    /* The path depends only on the source: looked up in g (one row per node). */
+    "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, "
+    "    path = (SELECT string_to_array(g.path, ',')::int[] FROM g WHERE g.node = i.from_node), updated = now() "
+    "  FROM ins i WHERE q.file = i.file AND q.node = $1 RETURNING 1), "
     "miss AS (UPDATE requests q SET updated = now(), next_try = now() + make_interval(secs => $8::int), "
     "    state = CASE WHEN h.holders IS NULL THEN 'no_source' ELSE 'no_path' END, "
     "    reason = CASE WHEN h.holders IS NULL THEN 'no replica of the file exists anywhere' "
     "      ELSE 'no usable path from ' || h.holders || ' (links inactive, download agents not running, or no "
     "storage.xml uploaded)' END "
-    "  FROM admit p LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
+    "  FROM cand p LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
     "    JOIN nodes n ON n.id = r.node WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1) h ON true "
-    "  WHERE q.file = p.file AND q.node = $1 AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.file = p.file) "
+    "  WHERE p.src IS NULL AND q.file = p.file AND q.node = $1 "
     "  RETURNING q.state) "
     "SELECT (SELECT count(*) FROM pending) AS pending, (SELECT count(*) FROM ins) AS queued, "
     "  (SELECT count(*) FROM miss WHERE state = 'no_source') AS no_source, "
@@ -205,12 +238,19 @@ PX_SQL (router_next_try, "seconds",
  * request for the file is open anywhere (another destination may route
  * through the same hop) and the hop node does not want the file itself. */
 PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions",
+    /* Every file of the subscription is checked only once none of its
+     * requests is open (CASE: in that order, not as joins the planner may
+     * run first), so a subscription in progress costs one index probe a
+     * cycle, not a pass over its files; then each file's replica here by
+     * key (OFFSET 0: a probe per file, never an anti-join against every
+     * replica of the node, which stale statistics can make quadratic). */
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
-    "    AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.node = $1 AND q.subscription = s.id AND q.state <> 'done') "
-    "    AND EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
+    "    AND CASE WHEN EXISTS (SELECT 1 FROM requests q WHERE q.subscription = s.id AND q.node = $1 "
+    "      AND q.state IN ('new', 'routed', 'retry', 'no_source', 'no_path', 'gave_up')) THEN false "
+    "    ELSE EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
     "    AND NOT EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE (b.dataset = s.dataset "
     "      OR b.id = s.block) AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = $1 "
-    "      AND r.state = 'ok')) "
+    "      AND r.state = 'ok' OFFSET 0)) END "
     "  RETURNING s.id), "
     "m AS (UPDATE subscriptions s SET moved = now() WHERE s.node = $1 AND s.is_move AND s.moved IS NULL "
     "    AND (s.completed IS NOT NULL OR s.id IN (SELECT id FROM c)) RETURNING s.id, s.dataset, s.block), "
@@ -220,10 +260,17 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
     "      WHERE o.node = r.node AND ob.id = b.id) "
     "  ON CONFLICT DO NOTHING RETURNING 1), "
-    "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' FROM tasks t "
+    /* Driven by this node's recent hops to other nodes (tasks_transit_done;
+     * OFFSET 0: computed first, never probed per request), and skipped at
+     * once when there is none: a single-hop node's thousands of arrivals
+     * must not become the outer side of a join on stale statistics. */
+    "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' "
+    "  FROM (SELECT file, to_node FROM tasks WHERE for_node = $1 AND to_node <> $1 AND for_node <> to_node "
+    "    AND state = 'done' AND done_at > now() - interval '1 day' OFFSET 0) t "
     "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
-    "  WHERE t.for_node = $1 AND t.to_node <> $1 AND t.state = 'done' AND t.done_at > now() - interval '1 day' "
+    "  WHERE (SELECT EXISTS (SELECT 1 FROM tasks x WHERE x.for_node = $1 AND x.for_node <> x.to_node "
+    "      AND x.state = 'done' AND x.done_at > now() - interval '1 day')) "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
     "    AND NOT px_wanted(t.file, t.to_node) AND NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = t.file "
     "      AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path')) "
@@ -260,22 +307,22 @@ PX_SQL (download_claim, "id,attempts,lfn,bytes,checksum,from_node,is_custodial",
     "    ORDER BY q.priority, q.id LIMIT room.n FOR UPDATE SKIP LOCKED) c "
     "  WHERE room.n > 0 ORDER BY c.priority, c.id LIMIT $3) "
     "UPDATE tasks t SET state = 'active', claimed_by = $2, claimed_at = now(), attempts = t.attempts + 1 "
-    "FROM files f, pick WHERE f.id = t.file AND t.id = pick.id "
+    "FROM files f WHERE t.id = ANY (ARRAY (SELECT id FROM pick)) AND f.id = t.file "
     "RETURNING t.id, t.attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial");
 PX_SQL (download_next_try, "seconds",
     "SELECT extract(epoch FROM min(next_try) - now())::float8 AS seconds FROM tasks WHERE to_node = $1 AND state = 'queued'");
 PX_SQL (download_start, "id",
-    "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p "
-    "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p) "
-    "WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND t.state = 'active' AND t.claimed_by = $5 RETURNING t.id");
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p)) "
+    "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p FROM " KEYED " "
+    "WHERE " BY_KEY ("'active'", "$5") " RETURNING t.id");
 /* $8: the copy is already at its final name (validate-command said so). */
 PX_SQL (download_report, "id",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
     "    $8::boolean[], $9::boolean[]) AS r(id, state, seen_bytes, seen_checksum, reason, log, permanent, in_place)), "
     "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum, "
     "    tmp_pfn = CASE WHEN r.in_place THEN t.to_pfn ELSE t.tmp_pfn END "
-    "  FROM r, files f WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND f.id = t.file AND t.state = 'active' AND t.claimed_by = $7 "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, r.permanent, "
+    "  FROM " KEYED " WHERE " BY_KEY ("'active'", "$7") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.bytes, r.state, r.reason, r.log, r.permanent, "
     "    r.state <> 'queued' AS tried, false AS done, r.state = 'failed' AS failed), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
     "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed'), "
@@ -287,15 +334,14 @@ PX_SQL (release_stale_claims, "",
     "UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.to_node = $1 AND t.state = $2 "
     "AND t.claimed_by IS NOT NULL AND " DEAD_CLAIM);
 PX_SQL (verify_claim, "id,tmp_pfn,bytes,checksum,seen_bytes,seen_checksum,lfn",
-    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
+    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE t.id = ANY (ARRAY ("
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'transferred' AND claimed_by IS NULL ORDER BY id "
-    "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "  LIMIT $3 FOR UPDATE SKIP LOCKED)) AND f.id = t.file "
     "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn");
 PX_SQL (verify_report, "reported",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
-    "u AS (UPDATE tasks t SET state = r.state FROM r, files f WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND f.id = t.file "
-    "  AND t.state = 'transferred' AND t.claimed_by = $5 "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, f.bytes, r.state, r.reason, r.log, "
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
+    "u AS (UPDATE tasks t SET state = r.state FROM " KEYED " WHERE " BY_KEY ("'transferred'", "$5") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.bytes, r.state, r.reason, r.log, "
     "    false AS tried, false AS done, r.state = 'failed' AS failed), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
@@ -318,18 +364,18 @@ PX_SQL (verify_at_rest_report, "good,bad,reopened,notified",
     "SELECT (SELECT count(*) FROM g) AS good, (SELECT count(*) FROM b) AS bad, (SELECT count(*) FROM q) AS reopened, "
     "  (SELECT count(*) FROM n) AS notified");
 PX_SQL (publish_claim, "id,tmp_pfn,to_pfn,bytes,checksum",
-    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE f.id = t.file AND t.id IN ("
+    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE t.id = ANY (ARRAY ("
     "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
-    "  LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "  LIMIT $3 FOR UPDATE SKIP LOCKED)) AND f.id = t.file "
     "RETURNING t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum");
 /* A hop done at an intermediate node releases the destination's request
  * for its next hop: the tasks_hop_done trigger (009-security.sql), as that
  * request is another site's row. */
 PX_SQL (publish_report, "reported",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
+    "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
-    "  FROM r, files f WHERE t.id = r.id AND t.id = ANY($1::bigint[]) AND f.id = t.file AND t.state = 'verified' AND t.claimed_by = $4 "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, f.bytes, r.state, r.log, "
+    "  FROM " KEYED " WHERE " BY_KEY ("'verified'", "$4") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, r.bytes, r.state, r.log, "
     "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed), "
     "rep AS (INSERT INTO replicas (file, node) SELECT file, to_node FROM u WHERE state = 'done' "
     "  ON CONFLICT (file, node) DO UPDATE SET state = 'ok', verified = now()), "

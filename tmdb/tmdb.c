@@ -111,7 +111,16 @@ px_tmdb_connect_full (const char *conninfo, const char *appname, const char *pas
   db->conn = conn;
   db->prepared = g_hash_table_new (g_str_hash, g_str_equal);
   db->checked = g_hash_table_new (NULL, NULL);
-  g_autoptr(PGresult) r = PQexec (conn, "SET client_min_messages = warning");
+  /* Statements are prepared once per connection and run for days: a
+   * cached generic plan, built once from whatever the statistics said then
+   * (often: empty tables), would outlive them.  Each execution is planned
+   * with its parameters (a few ms for the biggest statement), so a batch of
+   * 5,000 ids or a node's own numbers shape the plan (issue #11).  No JIT:
+   * the statements touch a batch of rows by key, and a plan whose estimate
+   * crosses jit_above_cost (a CASE with a costly branch never taken) would
+   * pay ~100 ms of compilation on every execution. */
+  g_autoptr(PGresult) r = PQexec (conn, "SET client_min_messages = warning; SET plan_cache_mode = force_custom_plan; "
+                                        "SET jit = off");
   return db;
 }
 
