@@ -234,7 +234,8 @@ collect_arg (void *data, enum MHD_ValueKind kind, const char *key, const char *v
 static gboolean
 valid_iso8601 (const char *s)
 {
-  g_autoptr(GDateTime) d = g_date_time_new_from_iso8601 (s, g_time_zone_new_utc ());
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) d = g_date_time_new_from_iso8601 (s, utc);
   return d != NULL;
 }
 
@@ -403,6 +404,15 @@ handle (void *cls, struct MHD_Connection *c, const char *url, const char *method
         {
           req.now_utc = g_strdup (px_rows_text (now, 0, "now_utc"));
           req.now = px_rows_double (now, 0, "now_epoch");
+          req.end = req.now;
+          const char *until = g_hash_table_lookup (args, "until");
+          if (until)
+            {
+              g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+              g_autoptr(GDateTime) u = g_date_time_new_from_iso8601 (until, utc);
+              if (u)
+                req.end = MIN ((double) g_date_time_to_unix (u), req.now);
+            }
           ok = route->page (&req, parts + 1, &error);
         }
       px_tmdb_rollback (db);

@@ -180,6 +180,9 @@ CREATE TRIGGER requests_counts_delete AFTER DELETE ON requests
 -- The 7-day plots read it; 5-minute bins older than 8 days are dropped by
 -- px_link_history_rollup() (the router's queue sample calls it), which
 -- leaves only the hourly rows for that time.
+-- The hour a time falls in, in UTC whatever the session's time zone (as px_bin).
+CREATE FUNCTION px_hour(t timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS
+$$ SELECT to_timestamp(floor(extract(epoch FROM t) / 3600) * 3600) $$;
 CREATE TABLE link_history_hourly (
   time_bin     timestamptz NOT NULL,
   from_node    int NOT NULL REFERENCES nodes ON DELETE CASCADE,
@@ -198,14 +201,14 @@ CREATE TABLE link_history_hourly (
   PRIMARY KEY (time_bin, from_node, to_node)
 );
 INSERT INTO link_history_hourly
-  SELECT date_trunc('hour', time_bin), from_node, to_node, sum(try_files), sum(try_bytes), sum(done_files),
+  SELECT px_hour(time_bin), from_node, to_node, sum(try_files), sum(try_bytes), sum(done_files),
          sum(done_bytes), sum(fail_files), sum(fail_bytes), sum(expire_files), sum(expire_bytes), max(queued_files),
          max(queued_bytes), max(active_files)
   FROM link_history GROUP BY 1, 2, 3;
 CREATE FUNCTION px_link_history_hourly_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO link_history_hourly AS h
-    SELECT date_trunc('hour', n.time_bin), n.from_node, n.to_node,
+    SELECT px_hour(n.time_bin), n.from_node, n.to_node,
            sum(n.try_files - coalesce(o.try_files, 0)), sum(n.try_bytes - coalesce(o.try_bytes, 0)),
            sum(n.done_files - coalesce(o.done_files, 0)), sum(n.done_bytes - coalesce(o.done_bytes, 0)),
            sum(n.fail_files - coalesce(o.fail_files, 0)), sum(n.fail_bytes - coalesce(o.fail_bytes, 0)),
@@ -227,7 +230,7 @@ END $$;
 CREATE FUNCTION px_link_history_hourly_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO link_history_hourly AS h
-    SELECT date_trunc('hour', time_bin), from_node, to_node, sum(try_files), sum(try_bytes), sum(done_files),
+    SELECT px_hour(time_bin), from_node, to_node, sum(try_files), sum(try_bytes), sum(done_files),
            sum(done_bytes), sum(fail_files), sum(fail_bytes), sum(expire_files), sum(expire_bytes), max(queued_files),
            max(queued_bytes), max(active_files)
     FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
@@ -252,3 +255,28 @@ CREATE FUNCTION px_link_history_rollup() RETURNS bigint LANGUAGE sql AS $$
 $$;
 -- A link's latest queue sample (the router writes a zero row when it empties).
 CREATE INDEX link_history_to_from ON link_history (to_node, from_node, time_bin);
+
+-- Errors per link, reason and permanence since the beginning (errors at
+-- rest: from_node 0), for phedex_link_errors_total: error_summary has a row
+-- per 5-minute bin, too many to sum per scrape.
+CREATE TABLE error_counters (
+  from_node int NOT NULL,
+  to_node   int NOT NULL,
+  reason    text NOT NULL,
+  errors    bigint NOT NULL,
+  permanent bigint NOT NULL,
+  PRIMARY KEY (from_node, to_node, reason)
+);
+INSERT INTO error_counters
+  SELECT from_node, to_node, reason, sum(errors), sum(permanent) FROM error_summary GROUP BY 1, 2, 3;
+CREATE FUNCTION px_error_counters_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO error_counters AS c
+    SELECT coalesce(from_node, 0), coalesce(to_node, 0), reason, count(*), count(*) FILTER (WHERE permanent)
+    FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (from_node, to_node, reason) DO UPDATE SET errors = c.errors + excluded.errors,
+    permanent = c.permanent + excluded.permanent;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER errors_counters AFTER INSERT ON errors
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_error_counters_add();
