@@ -96,7 +96,7 @@ PX_SQL (webmon_overview,
  * to now (the current bin is partial), what its rate is over. */
 PX_SQL (webmon_history, "series,t,seconds,done_bytes,done_files,fail_files,queued_files,queued_bytes",
     "SELECT CASE $3::text WHEN 'src' THEN fn.name WHEN 'dst' THEN tn.name ELSE fn.name || '>' || tn.name END AS series, "
-    "  h.t, greatest(least($2::int, extract(epoch FROM now()) - h.t), 1)::float8 AS seconds, "
+    "  h.t, greatest(least($2::int, round(extract(epoch FROM now()))::bigint - h.t), 1)::float8 AS seconds, "
     "  sum(h.done_bytes)::bigint AS done_bytes, sum(h.done_files)::bigint AS done_files, sum(h.fail_files)::bigint AS fail_files, "
     "  sum(h.queued_files)::bigint AS queued_files, sum(h.queued_bytes)::bigint AS queued_bytes "
     "FROM (SELECT floor(extract(epoch FROM time_bin) / $2::int)::bigint * $2::int AS t, from_node, to_node, done_bytes, "
