@@ -33,8 +33,13 @@ BEGIN
     INSERT INTO block_replicas AS b SELECT block, node, files, bytes FROM x
           ON CONFLICT (block, node) DO UPDATE SET files = b.files + excluded.files, bytes = b.bytes + excluded.bytes;
   ELSIF TG_OP = 'UPDATE' THEN
-    WITH d AS (SELECT file, node, 1 AS s FROM new_rows WHERE state = 'ok'
-               UNION ALL SELECT file, node, -1 FROM old_rows WHERE state = 'ok'),
+    -- Only the rows whose goodness changed (verify at rest updates many).
+    WITH d AS (SELECT n.file, n.node, 1 AS s FROM new_rows n
+                 LEFT JOIN old_rows o ON o.file = n.file AND o.node = n.node
+                 WHERE n.state = 'ok' AND o.state IS DISTINCT FROM 'ok'
+               UNION ALL SELECT o.file, o.node, -1 FROM old_rows o
+                 LEFT JOIN new_rows n ON n.file = o.file AND n.node = o.node
+                 WHERE o.state = 'ok' AND n.state IS DISTINCT FROM 'ok'),
     x AS (SELECT f.block, d.node, sum(d.s) AS files, sum(d.s * f.bytes) AS bytes FROM d JOIN files f ON f.id = d.file
           GROUP BY 1, 2 HAVING sum(d.s) <> 0 ORDER BY 1, 2)
     INSERT INTO block_replicas AS b SELECT block, node, files, bytes FROM x
