@@ -23,6 +23,11 @@ INSERT INTO datasets (name) VALUES ('/Web/<script>alert("ds")</script>/RAW');
 INSERT INTO blocks (dataset, name) SELECT id, name || '#1' FROM datasets WHERE name LIKE '/Web/<script>%';
 INSERT INTO files (block, lfn, bytes, checksum) SELECT id, '/store/xss/"><script>alert("lfn")</script>%_.root', 1,
   'adler32:00000001' FROM blocks WHERE name LIKE '/Web/<script>%';
+INSERT INTO unmerged (node, lfn, bytes, origin, state, reason) SELECT n.id, v.lfn, v.bytes, 'input', v.state, v.reason
+  FROM nodes n, (VALUES ('/store/unmerged/Web/a.root', 1000::bigint, 'waiting', 'no-merge-record'),
+                        ('/store/unmerged/Web/b.root', NULL, 'waiting', 'no-merge-record'),
+                        ('/store/unmerged/Web/c.root', 500, 'deleted', NULL)) v (lfn, bytes, state, reason)
+  WHERE n.name = 'T2_Dst';
 INSERT INTO errors (file, from_node, to_node, reason, log) SELECT f.id, a.id, b.id, 'transfer',
   E'copy failed: <img src=x onerror=alert("log")> bad byte \x01 here' FROM files f, nodes a, nodes b
   WHERE f.lfn LIKE '/store/xss/%' AND a.name = 'T1_Src' AND b.name = 'T2_Dst';
@@ -84,6 +89,39 @@ assert n['T2_Dst']['files'] == 5, n" &&
 	grep -q "<svg" ov.html && grep -q "role=\"img\"" ov.html && grep -q "<details>" ov.html &&
 	! grep -q 'http-equiv="refresh"' ov.html &&
 	get / r.html >/dev/null && grep -q 'http-equiv="refresh" content="60"' r.html
+EOT
+
+test_expect_success 'until= ends the window; the rate of a bin is its bytes over the time it covers; 7 d from hourly rollups' - <<\EOT
+	before=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%SZ) &&
+	test "$(get "/api/v1/links/T1_Src/T2_Dst?period=1h&until=$before" old.json)" = 200 &&
+	test "$(get "/api/v1/links/T1_Src/T2_Dst?period=1h" now.json)" = 200 &&
+	test "$(get "/api/v1/links/T1_Src/T2_Dst?period=7d" week.json)" = 200 &&
+	python3 -c "
+import json
+old, now, week = (json.load(open(f)) for f in ('old.json', 'now.json', 'week.json'))
+assert sum(b['done_files'] for b in old['history']) == 0, old['history']
+assert sum(b['done_files'] for b in now['history']) == 5, now['history']
+assert sum(b['done_files'] for b in week['history']) == 5 and week['step'] == 3600, week
+for h, step in ((now['history'], 300), (week['history'], 3600)):
+    for b in h:
+        assert 0 < b['seconds'] <= step, b
+        assert abs(b['rate'] - b['done_bytes'] / b['seconds']) <= 1, b" &&
+	get "/links/T1_Src/T2_Dst?period=1h&until=$before&refresh=0" old.html >/dev/null && wellformed old.html &&
+	! grep -q "(partial)" old.html &&
+	get "/errors?period=1h&until=$before&refresh=0" eold.html >/dev/null && ! grep -q "onerror=alert" eold.html &&
+	get "/errors?period=1h&refresh=0" enow.html >/dev/null && grep -q "onerror=alert" enow.html
+EOT
+
+test_expect_success '/nodes/NODE: unmerged files pending cleanup (not the deleted one)' - <<\EOT
+	test "$(get "/nodes/T2_Dst?refresh=0" n.html)" = 200 && wellformed n.html &&
+	test "$(xmllint --html --xpath 'string(//span[@data-key="unmerged_files"])' n.html)" = 2 &&
+	grep -q "no-merge-record" n.html &&
+	test "$(get /api/v1/nodes/T2_Dst n.json)" = 200 &&
+	python3 -c "
+import json; u = json.load(open('n.json'))['unmerged']
+assert [(r['origin'], r['state'], r['files'], r['bytes'], r['unknown_bytes']) for r in u] == [('input', 'waiting', 2, 1000, 1)], u
+b = json.load(open('n.json'))['blocks']
+assert sum(r['files_here'] for r in b) == 5, b"
 EOT
 
 test_expect_success 'agents register their version: /agents and phedex_agent_info show it' - <<\EOT
@@ -182,6 +220,8 @@ test_expect_success '/metrics: counters from the counters table, labels escaped,
 	test "$(get /metrics m.txt)" = 200 &&
 	grep -q "^phedex_link_files_total{from=\"T1_Src\",to=\"T2_Dst\",outcome=\"done\"} 5$" m.txt &&
 	grep -q "^phedex_webmon_db_up 1$" m.txt &&
+	grep -q "^phedex_node_replica_files{node=\"T2_Dst\"} 5$" m.txt &&
+	grep -q "^phedex_requests{node=\"T2_Dst\",state=\"done\"} 5$" m.txt &&
 	grep -q "^phedex_link_errors_total{from=\"T1_Src\",to=\"T2_Dst\",reason=\"transfer\",permanent=\"false\"} 1$" m.txt &&
 	grep -q "^phedex_agent_up{node=\"T2_Dst\",agent=\"download\"" m.txt &&
 	grep -q "^phedex_webmon_request_duration_seconds_bucket" m.txt &&

@@ -85,34 +85,40 @@ main (int argc, char **argv)
    * pattern (no metacharacters in the fixture's LFNs). */
   g_autofree char *prefix = g_strndup (lfn, strrchr (lfn, '/') + 1 - lfn);
   g_autofree char *pattern = g_strconcat (prefix, "%", NULL);
+  /* The plots' window end: now, or an until= 10 days ago. */
+  double now = (double) g_get_real_time () / G_USEC_PER_SEC, past = now - 10 * 86400;
 
   /* / and /api/v1/ */
   EXPLAIN0 (px_sql_webmon_now, "every page");
   EXPLAIN (px_sql_webmon_overview, "overview", PX_NULL, PX_NULL);
-  EXPLAIN (px_sql_webmon_history, "overview 24 h plot", PX_INT (86400), PX_INT (300), PX_TEXT ("link"), PX_NULL, PX_NULL);
+  EXPLAIN (px_sql_webmon_history, "overview 24 h plot", PX_INT (86400), PX_INT (300), PX_TEXT ("link"), PX_NULL, PX_NULL,
+           PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_history, "7 d plot of all links", PX_INT (604800), PX_INT (3600), PX_TEXT ("link"), PX_NULL,
-           PX_NULL);
+           PX_NULL, PX_DOUBLE (now));
+  EXPLAIN (px_sql_webmon_history, "24 h plot until 10 days ago", PX_INT (86400), PX_INT (3600), PX_TEXT ("dst"), PX_NULL,
+           PX_NULL, PX_DOUBLE (past));
   /* /links and /links/FROM/TO */
   EXPLAIN (px_sql_report_links, "links", PX_NULL);
   EXPLAIN (px_sql_webmon_overview, "one link", PX_TEXT (from), PX_TEXT (to));
   EXPLAIN (px_sql_webmon_history, "one link 24 h", PX_INT (86400), PX_INT (300), PX_TEXT ("link"), PX_TEXT (from),
-           PX_TEXT (to));
+           PX_TEXT (to), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_history, "one link 7 d", PX_INT (604800), PX_INT (3600), PX_TEXT ("src"), PX_TEXT (from),
-           PX_TEXT (to));
+           PX_TEXT (to), PX_DOUBLE (now));
   /* /nodes, /nodes/NODE */
-  EXPLAIN0 (px_sql_report_nodes, "nodes");
+  EXPLAIN0 (px_sql_webmon_nodes, "nodes");
   EXPLAIN (px_sql_webmon_node, "node", PX_TEXT (node));
   EXPLAIN (px_sql_webmon_node_blocks, "node blocks", PX_INT (node_id));
+  EXPLAIN (px_sql_webmon_node_unmerged, "node unmerged", PX_INT (node_id));
   EXPLAIN (px_sql_webmon_agents, "node agents", PX_TEXT (node));
   /* /errors, /api/v1/errors/ID */
-  EXPLAIN (px_sql_webmon_errors, "errors 24 h", PX_INT (86400), PX_NULL, PX_NULL, PX_INT (300));
-  EXPLAIN (px_sql_webmon_errors, "errors 7 d one link", PX_INT (604800), PX_TEXT (from), PX_TEXT (to), PX_INT (300));
+  EXPLAIN (px_sql_webmon_errors, "errors 24 h", PX_INT (86400), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
+  EXPLAIN (px_sql_webmon_errors, "errors 7 d one link", PX_INT (604800), PX_TEXT (from), PX_TEXT (to), PX_INT (300),
+           PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_error, "one error", PX_INT (err));
   /* /agents */
   EXPLAIN (px_sql_webmon_agents, "agents", PX_NULL);
   /* /subscriptions, /subscriptions/ID */
-  EXPLAIN0 (px_sql_report_status_subscriptions, "subscriptions");
-  EXPLAIN0 (px_sql_webmon_subscription_ids, "subscription ids");
+  EXPLAIN0 (px_sql_webmon_subscriptions, "subscriptions");
   EXPLAIN (px_sql_webmon_subscription, "subscription", PX_INT (sub));
   EXPLAIN (px_sql_webmon_subscription_why, "subscription why", PX_INT (sub));
   /* /data */
@@ -126,7 +132,7 @@ main (int argc, char **argv)
            PX_INT (100));
   /* /metrics */
   EXPLAIN0 (px_sql_webmon_metrics_links, "metrics counters");
-  EXPLAIN (px_sql_report_queue, "metrics queue", PX_NULL, PX_NULL);
+  EXPLAIN0 (px_sql_webmon_metrics_queue, "metrics queue");
   EXPLAIN0 (px_sql_webmon_metrics_errors, "metrics errors");
   EXPLAIN0 (px_sql_webmon_metrics_requests, "metrics requests");
   printf ("1..%d\n", n);

@@ -83,14 +83,17 @@
   X (webmon_agents) \
   X (webmon_subscription) \
   X (webmon_subscription_why) \
-  X (webmon_subscription_ids) \
+  X (webmon_subscriptions) \
+  X (webmon_nodes) \
   X (webmon_node) \
   X (webmon_node_blocks) \
+  X (webmon_node_unmerged) \
   X (webmon_datasets) \
   X (webmon_blocks) \
   X (webmon_files) \
   X (webmon_metrics_links) \
   X (webmon_metrics_errors) \
+  X (webmon_metrics_queue) \
   X (webmon_metrics_requests) \
   X (handoff_seen) \
   X (handoff_known) \

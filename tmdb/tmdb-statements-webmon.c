@@ -23,7 +23,8 @@ PX_SQL (webmon_grant_reader, "role", "SELECT px_grant_reader($1) AS role");
 
 /* The overview [$1 from] [$2 to]: per link, the last hour (rate over the
  * time the bins span, as report_links; files done, failed, expired; success
- * = done / (done + failed)), the last 20 minutes' attempts, the queue now,
+ * = done / (done + failed)), the last 20 minutes' attempts, the queue now
+ * (link_queue, kept by triggers),
  * and a state with a one-line reason:
  *   inactive     the link is switched off
  *   agents_down  no live download agent at the destination, or no
@@ -44,12 +45,10 @@ PX_SQL (webmon_overview,
     "    sum(fail_files) FILTER (WHERE time_bin > now() - interval '20 minutes') AS failed_20m, "
     "    extract(epoch FROM least(max(time_bin) + interval '5 minutes', now()) - min(time_bin)) AS span "
     "  FROM link_history WHERE time_bin > now() - interval '1 hour' GROUP BY from_node, to_node), "
-    "q AS (SELECT t.from_node, t.to_node, count(*) FILTER (WHERE t.state = 'queued') AS files, "
-    "    coalesce(sum(f.bytes) FILTER (WHERE t.state = 'queued'), 0) AS bytes, "
-    "    count(*) FILTER (WHERE t.state = 'active') AS active, "
-    "    extract(epoch FROM now() - min(t.created) FILTER (WHERE t.state = 'queued'))::bigint AS oldest "
-    "  FROM tasks t JOIN files f ON f.id = t.file WHERE t.state IN ('queued', 'active') "
-    "  GROUP BY t.from_node, t.to_node), "
+    "q AS (SELECT from_node, to_node, coalesce(sum(files) FILTER (WHERE state = 'queued'), 0) AS files, "
+    "    coalesce(sum(bytes) FILTER (WHERE state = 'queued'), 0) AS bytes, "
+    "    coalesce(sum(files) FILTER (WHERE state = 'active'), 0) AS active "
+    "  FROM link_queue WHERE state IN ('queued', 'active') GROUP BY from_node, to_node), "
     "a AS (SELECT DISTINCT node FROM agents WHERE agent = 'download' AND " ALIVE "), "
     "x AS (SELECT l.from_node, l.to_node, fn.name AS from_name, tn.name AS to_name, l.distance, l.active, l.nominal_rate, "
     "    CASE WHEN h.span > 0 THEN round(h.done_bytes / h.span::numeric)::bigint END AS rate, "
@@ -57,7 +56,9 @@ PX_SQL (webmon_overview,
     "    coalesce(h.fail_files, 0) AS failed_files, coalesce(h.expire_files, 0) AS expired_files, "
     "    coalesce(h.tries_30m, 0) AS tries_30m, coalesce(h.done_20m, 0) AS done_20m, coalesce(h.failed_20m, 0) AS failed_20m, "
     "    coalesce(q.files, 0) AS queued_files, coalesce(q.bytes, 0) AS queued_bytes, coalesce(q.active, 0) AS active_files, "
-    "    q.oldest AS oldest_queued, a.node IS NOT NULL AS download_alive, fn.tfc IS NOT NULL AS source_tfc "
+    "    CASE WHEN q.files > 0 THEN (SELECT extract(epoch FROM now() - min(t.created))::bigint FROM tasks t "
+    "      WHERE t.to_node = l.to_node AND t.from_node = l.from_node AND t.state = 'queued') END AS oldest_queued, "
+    "    a.node IS NOT NULL AS download_alive, fn.tfc IS NOT NULL AS source_tfc "
     "  FROM links l JOIN nodes fn ON fn.id = l.from_node JOIN nodes tn ON tn.id = l.to_node "
     "  LEFT JOIN h ON h.from_node = l.from_node AND h.to_node = l.to_node "
     "  LEFT JOIN q ON q.from_node = l.from_node AND q.to_node = l.to_node "
@@ -87,25 +88,38 @@ PX_SQL (webmon_overview,
 
 /* History for a plot: per series key (the link "FROM>TO", its source or
  * its destination: $3 'link' | 'src' | 'dst') and bin of $2 seconds, over
- * the last $1 seconds; [$4 from] [$5 to] restrict to one link. */
-PX_SQL (webmon_history, "series,t,done_bytes,done_files,fail_files,queued_files,queued_bytes",
+ * the $1 seconds up to $6 (epoch seconds: now or the page's until=), from
+ * the first bin that window touches; [$4 from] [$5 to] restrict to one
+ * link.  Bins of 300 s read the 5-minute history, bins of 3600 s its hourly
+ * rollup (link_history_hourly: the 7-day plots, and any window older than
+ * the 8 days 5-minute bins are kept).  seconds: the time the bin covers up
+ * to now (the current bin is partial), what its rate is over. */
+PX_SQL (webmon_history, "series,t,seconds,done_bytes,done_files,fail_files,queued_files,queued_bytes",
     "SELECT CASE $3::text WHEN 'src' THEN fn.name WHEN 'dst' THEN tn.name ELSE fn.name || '>' || tn.name END AS series, "
-    "  floor(extract(epoch FROM h.time_bin) / $2::int)::bigint * $2::int AS t, "
+    "  h.t, greatest(least($2::int, round(extract(epoch FROM now()))::bigint - h.t), 1)::float8 AS seconds, "
     "  sum(h.done_bytes)::bigint AS done_bytes, sum(h.done_files)::bigint AS done_files, sum(h.fail_files)::bigint AS fail_files, "
-    "  max(h.queued_files)::bigint AS queued_files, max(h.queued_bytes)::bigint AS queued_bytes "
-    "FROM link_history h JOIN nodes fn ON fn.id = h.from_node JOIN nodes tn ON tn.id = h.to_node "
-    "WHERE h.time_bin > now() - make_interval(secs => $1::float8) "
-    "  AND ($4::text IS NULL OR fn.name = $4) AND ($5::text IS NULL OR tn.name = $5) "
+    "  sum(h.queued_files)::bigint AS queued_files, sum(h.queued_bytes)::bigint AS queued_bytes "
+    "FROM (SELECT floor(extract(epoch FROM time_bin) / $2::int)::bigint * $2::int AS t, from_node, to_node, done_bytes, "
+    "        done_files, fail_files, queued_files, queued_bytes FROM link_history "
+    "      WHERE $2::int < 3600 AND time_bin >= px_bin(to_timestamp($6::float8 - $1::int)) "
+    "        AND time_bin <= to_timestamp($6::float8) "
+    "      UNION ALL SELECT floor(extract(epoch FROM time_bin) / $2::int)::bigint * $2::int, from_node, to_node, done_bytes, "
+    "        done_files, fail_files, queued_files, queued_bytes FROM link_history_hourly "
+    "      WHERE $2::int >= 3600 AND time_bin >= px_hour(to_timestamp($6::float8 - $1::int)) "
+    "        AND time_bin <= to_timestamp($6::float8)) h "
+    "JOIN nodes fn ON fn.id = h.from_node JOIN nodes tn ON tn.id = h.to_node "
+    "WHERE ($4::text IS NULL OR fn.name = $4) AND ($5::text IS NULL OR tn.name = $5) "
     "GROUP BY 1, 2 ORDER BY 1, 2");
 
-/* /errors over the last $1 seconds [$2 from] [$3 to], from error_summary:
+/* /errors over the $1 seconds up to $5 (epoch seconds) [$2 from] [$3 to], from error_summary:
  * per link and reason, the exact count, how many permanent, first and
  * last seen, the latest log (its first $4 characters and its length) and up
  * to three LFNs of the latest errors. */
 PX_SQL (webmon_errors, "from_name,to_name,reason,n,permanent,first_utc,last_utc,last_id,log,log_length,lfns",
     "WITH g AS (SELECT from_node, to_node, reason, sum(errors) AS n, sum(permanent) AS permanent, min(first) AS first, "
     "    max(last) AS last, max(last_id) AS last_id FROM error_summary "
-    "  WHERE time_bin > px_bin(now() - make_interval(secs => $1::float8)) GROUP BY from_node, to_node, reason) "
+    "  WHERE time_bin > px_bin(to_timestamp($5::float8 - $1::float8)) AND time_bin <= to_timestamp($5::float8) "
+    "  GROUP BY from_node, to_node, reason) "
     "SELECT fn.name AS from_name, tn.name AS to_name, g.reason, g.n, g.permanent, " UTC ("g.first") " AS first_utc, "
     "  " UTC ("g.last") " AS last_utc, g.last_id, left(e.log, $4::int) AS log, length(e.log) AS log_length, "
     "  (SELECT string_agg(s.lfn, E'\\n') FROM (SELECT f.lfn FROM errors x JOIN files f ON f.id = x.file "
@@ -144,18 +158,31 @@ PX_SQL (webmon_subscription_why, "state,reason,files,example",
     "SELECT q.state, coalesce(q.reason, '') AS reason, count(*) AS files, min(f.lfn) AS example "
     "FROM requests q JOIN files f ON f.id = q.file WHERE q.subscription = $1 "
     "GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50");
-/* The subscriptions' ids by item and node (report_status_subscriptions has none). */
-PX_SQL (webmon_subscription_ids, "id,item,node",
-    "SELECT s.id, coalesce(d.name, b.name) AS item, n.name AS node FROM subscriptions s JOIN nodes n ON n.id = s.node "
-    "LEFT JOIN datasets d ON d.id = s.dataset LEFT JOIN blocks b ON b.id = s.block");
 
-/* /nodes/NODE: the node, and per block with files there, its completeness. */
+/* /nodes: as phedex nodes (report_nodes), the replicas from block_replicas. */
+PX_SQL (webmon_nodes, "name,kind,files,bytes,agents,has_tfc",
+    "SELECT n.name, n.kind, coalesce(r.files, 0)::bigint AS files, coalesce(r.bytes, 0)::bigint AS bytes, a.agents, "
+    "  n.tfc IS NOT NULL AS has_tfc "
+    "FROM nodes n "
+    "LEFT JOIN (SELECT node, sum(files) AS files, sum(bytes) AS bytes FROM block_replicas GROUP BY node) r ON r.node = n.id "
+    "LEFT JOIN (SELECT node, string_agg(DISTINCT agent, ',' ORDER BY agent) AS agents FROM agents WHERE " ALIVE
+    "  GROUP BY node) a ON a.node = n.id "
+    "ORDER BY n.name");
+/* /nodes/NODE: the node, and per block with files there, its completeness
+ * (block_replicas: good replicas per block and node). */
 PX_SQL (webmon_node, "id,name,kind,tfc_utc", "SELECT id, name, kind, " UTC ("tfc_updated") " AS tfc_utc FROM nodes WHERE name = $1");
 PX_SQL (webmon_node_blocks, "dataset,block,files_here,bytes_here,files,bytes",
-    "SELECT d.name AS dataset, b.name AS block, count(*) AS files_here, sum(f.bytes)::bigint AS bytes_here, "
-    "  b.files, b.bytes FROM replicas r JOIN files f ON f.id = r.file JOIN blocks b ON b.id = f.block "
-    "JOIN datasets d ON d.id = b.dataset WHERE r.node = $1 AND r.state = 'ok' "
-    "GROUP BY d.name, b.id ORDER BY d.name, b.name LIMIT 500");
+    "SELECT d.name AS dataset, b.name AS block, r.files AS files_here, r.bytes AS bytes_here, b.files, b.bytes "
+    "FROM block_replicas r JOIN blocks b ON b.id = r.block JOIN datasets d ON d.id = b.dataset "
+    "WHERE r.node = $1 AND r.files > 0 ORDER BY d.name, b.name LIMIT 500");
+/* /nodes/NODE: unmerged files the hand-off told us about (migrations 006,
+ * 007) not yet cleaned up, per origin, state and reason: files, bytes
+ * known (a stat at hand-off or before deletion), how many of unknown size,
+ * the oldest's age (s). */
+PX_SQL (webmon_node_unmerged, "origin,state,reason,files,bytes,unknown_bytes,oldest",
+    "SELECT origin, state, coalesce(reason, '') AS reason, count(*) AS files, coalesce(sum(bytes), 0)::bigint AS bytes, "
+    "  count(*) FILTER (WHERE bytes IS NULL) AS unknown_bytes, extract(epoch FROM now() - min(created))::bigint AS oldest "
+    "FROM unmerged WHERE node = $1 AND state IN ('waiting', 'deleting') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
 
 /* /data: datasets after $1 (keyset), $2 at most; blocks of a dataset; files
  * of a block after an LFN; LFN search: exact ($1 = LFN) or by prefix ($2 the
@@ -177,15 +204,66 @@ PX_SQL (webmon_files, "lfn,bytes,checksum,replicas",
     "ORDER BY f.lfn USING ~<~ LIMIT $6");
 
 /* /metrics: the cumulative counters per link, errors per link, reason and
- * permanence, requests per node and state. */
+ * permanence (error_counters), the queue per link and priority
+ * (link_queue), requests per node and state (request_counts): counters
+ * and summaries kept by triggers, nothing summed from history per scrape. */
 PX_SQL (webmon_metrics_links, "from_name,to_name,try_files,done_files,done_bytes,fail_files,fail_bytes,expire_files,expire_bytes",
     "SELECT fn.name AS from_name, tn.name AS to_name, c.try_files, c.done_files, c.done_bytes, c.fail_files, c.fail_bytes, "
     "  c.expire_files, c.expire_bytes FROM link_counters c JOIN nodes fn ON fn.id = c.from_node "
     "JOIN nodes tn ON tn.id = c.to_node ORDER BY 1, 2");
 PX_SQL (webmon_metrics_errors, "from_name,to_name,reason,permanent,n",
-    "SELECT coalesce(fn.name, '') AS from_name, coalesce(tn.name, '') AS to_name, s.reason, p.permanent, "
-    "  sum(CASE WHEN p.permanent THEN s.permanent ELSE s.errors - s.permanent END)::bigint AS n "
-    "FROM error_summary s CROSS JOIN (VALUES (true), (false)) p (permanent) "
-    "LEFT JOIN nodes fn ON fn.id = s.from_node LEFT JOIN nodes tn ON tn.id = s.to_node GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+    "SELECT coalesce(fn.name, '') AS from_name, coalesce(tn.name, '') AS to_name, c.reason, p.permanent, "
+    "  CASE WHEN p.permanent THEN c.permanent ELSE c.errors - c.permanent END AS n "
+    "FROM error_counters c CROSS JOIN (VALUES (true), (false)) p (permanent) "
+    "LEFT JOIN nodes fn ON fn.id = c.from_node LEFT JOIN nodes tn ON tn.id = c.to_node ORDER BY 1, 2, 3, 4");
+PX_SQL (webmon_metrics_queue, "from_name,to_name,priority,queued_files,queued_bytes",
+    "SELECT fn.name AS from_name, tn.name AS to_name, "
+    "  CASE q.priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'low' END AS priority, "
+    "  sum(q.files)::bigint AS queued_files, sum(q.bytes)::bigint AS queued_bytes "
+    "FROM link_queue q JOIN nodes fn ON fn.id = q.from_node JOIN nodes tn ON tn.id = q.to_node "
+    "WHERE q.state = 'queued' AND q.files > 0 GROUP BY 1, 2, q.priority ORDER BY 1, 2, q.priority");
 PX_SQL (webmon_metrics_requests, "node,state,n",
-    "SELECT n.name AS node, q.state, count(*) AS n FROM requests q JOIN nodes n ON n.id = q.node GROUP BY 1, 2 ORDER BY 1, 2");
+    "SELECT n.name AS node, c.state, sum(c.files)::bigint AS n FROM request_counts c JOIN nodes n ON n.id = c.node "
+    "WHERE c.files > 0 GROUP BY 1, 2 ORDER BY 1, 2");
+
+/* /subscriptions, as phedex status's subscriptions (report_status_
+ * subscriptions) but from the summaries: files and bytes from blocks,
+ * done from block_replicas at the subscription's node, queued = its
+ * requests routed (a transfer on its way), failed = its requests given up,
+ * without a source or a path (request_counts), rate = bytes of its files
+ * that reached the node in the last hour (tasks done, by done_at) over the
+ * hour (or the subscription's age, at least a minute). */
+PX_SQL (webmon_subscriptions,
+    "id,item,node,priority,is_move,state,suspended_utc,files_done,files,bytes_done,bytes,queued,failed,rate,eta",
+    "WITH sb AS (SELECT s.id AS sub, s.node, b.id AS block, b.is_open, b.files, b.bytes FROM subscriptions s "
+    "    JOIN blocks b ON b.dataset = s.dataset "
+    "  UNION ALL SELECT s.id, s.node, b.id, b.is_open, b.files, b.bytes FROM subscriptions s JOIN blocks b ON b.id = s.block), "
+    "p AS (SELECT sb.sub, sum(sb.files) AS files, sum(sb.bytes) AS bytes, coalesce(sum(r.files), 0) AS files_done, "
+    "    coalesce(sum(r.bytes), 0) AS bytes_done, bool_and(NOT sb.is_open) AS closed "
+    "  FROM sb LEFT JOIN block_replicas r ON r.block = sb.block AND r.node = sb.node GROUP BY sb.sub), "
+    "rq AS (SELECT subscription, sum(files) FILTER (WHERE state = 'routed') AS queued, "
+    "    sum(files) FILTER (WHERE state IN ('gave_up', 'no_source', 'no_path')) AS failed "
+    "  FROM request_counts WHERE subscription > 0 GROUP BY subscription), "
+    "rd AS (SELECT sb.sub, sum(f.bytes) AS recent FROM (SELECT DISTINCT file, to_node FROM tasks "
+    "    WHERE state = 'done' AND done_at > now() - interval '1 hour' AND to_node = for_node) t "
+    "  JOIN files f ON f.id = t.file JOIN sb ON sb.block = f.block AND sb.node = t.to_node GROUP BY sb.sub), "
+    "x AS (SELECT s.*, coalesce(p.files, 0) AS files, coalesce(p.bytes, 0) AS bytes, coalesce(p.files_done, 0) AS files_done, "
+    "    coalesce(p.bytes_done, 0) AS bytes_done, coalesce(p.closed, true) AS closed, coalesce(rq.queued, 0) AS queued, "
+    "    coalesce(rq.failed, 0) AS failed, coalesce(rd.recent, 0) AS recent, "
+    "    least(3600, greatest(60, extract(epoch FROM now() - s.created)))::numeric AS span "
+    "  FROM subscriptions s LEFT JOIN p ON p.sub = s.id LEFT JOIN rq ON rq.subscription = s.id "
+    "  LEFT JOIN rd ON rd.sub = s.id) "
+    "SELECT x.id, coalesce(d.name, b.name) AS item, n.name AS node, "
+    "  CASE x.priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'low' END AS priority, x.is_move, "
+    "  CASE WHEN x.files > 0 AND x.files_done >= x.files AND x.closed AND NOT coalesce(d.is_open, false) THEN 'done' "
+    "    WHEN x.files > 0 AND x.files_done >= x.files THEN 'complete' "
+    "    WHEN x.suspended_until > now() THEN 'suspended' ELSE 'active' END AS state, "
+    "  CASE WHEN x.suspended_until = 'infinity' THEN 'infinity' WHEN x.suspended_until > now() THEN "
+    "    " UTC ("x.suspended_until") " END AS suspended_utc, "
+    "  x.files_done::bigint AS files_done, x.files::bigint AS files, x.bytes_done::bigint AS bytes_done, x.bytes::bigint AS bytes, "
+    "  x.queued::bigint AS queued, x.failed::bigint AS failed, "
+    "  CASE WHEN x.recent > 0 THEN round(x.recent / x.span)::bigint END AS rate, "
+    "  CASE WHEN x.recent > 0 AND x.bytes > x.bytes_done AND NOT coalesce(x.suspended_until > now(), false) "
+    "    THEN ceil((x.bytes - x.bytes_done) * x.span / x.recent)::bigint END AS eta "
+    "FROM x JOIN nodes n ON n.id = x.node LEFT JOIN datasets d ON d.id = x.dataset LEFT JOIN blocks b ON b.id = x.block "
+    "ORDER BY 2, 3");

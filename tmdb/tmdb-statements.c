@@ -277,13 +277,24 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "  ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT (SELECT count(*) FROM c) AS completed, (SELECT count(*) FROM m) AS moved, "
     "  (SELECT count(*) FROM md) AS move_deletions, (SELECT count(*) FROM tr) AS transit_deletions");
-/* The link's queue as this node's router sees it, into the current bin. */
+/* The link's queue as this node's router sees it, into the current bin,
+ * from link_queue (no join to files); a link whose last sample was not
+ * empty gets a zero row when its queue empties (else the plots keep the
+ * last non-zero queue).  It also drops 5-minute bins older than 8 days
+ * (px_link_history_rollup: their hours stay in link_history_hourly). */
 PX_SQL (router_history, "",
+    "WITH pruned AS (SELECT px_link_history_rollup() AS n), "
+    "q AS (SELECT from_node, sum(files) FILTER (WHERE state = 'queued') AS queued_files, "
+    "    coalesce(sum(bytes) FILTER (WHERE state = 'queued'), 0) AS queued_bytes, "
+    "    coalesce(sum(files) FILTER (WHERE state = 'active'), 0) AS active_files "
+    "  FROM link_queue WHERE to_node = $1 AND state IN ('queued', 'active') AND files > 0 GROUP BY from_node), "
+    "z AS (SELECT l.from_node FROM links l CROSS JOIN LATERAL (SELECT h.queued_files, h.queued_bytes, h.active_files "
+    "    FROM link_history h WHERE h.to_node = $1 AND h.from_node = l.from_node ORDER BY h.time_bin DESC LIMIT 1) h "
+    "  WHERE l.to_node = $1 AND (h.queued_files > 0 OR h.queued_bytes > 0 OR h.active_files > 0)) "
     "INSERT INTO link_history AS h (time_bin, from_node, to_node, queued_files, queued_bytes, active_files) "
-    "SELECT px_bin(now()), t.from_node, t.to_node, count(*) FILTER (WHERE t.state = 'queued'), "
-    "  coalesce(sum(f.bytes) FILTER (WHERE t.state = 'queued'), 0), count(*) FILTER (WHERE t.state = 'active') "
-    "FROM tasks t JOIN files f ON f.id = t.file WHERE t.to_node = $1 AND t.state IN ('queued', 'active') "
-    "GROUP BY t.from_node, t.to_node "
+    "SELECT px_bin(now()), coalesce(q.from_node, z.from_node), $1, coalesce(q.queued_files, 0), "
+    "  coalesce(q.queued_bytes, 0), coalesce(q.active_files, 0) "
+    "FROM q FULL JOIN z ON z.from_node = q.from_node WHERE (SELECT n FROM pruned) IS NOT NULL "
     "ON CONFLICT (time_bin, from_node, to_node) DO UPDATE SET queued_files = excluded.queued_files, "
     "  queued_bytes = excluded.queued_bytes, active_files = excluded.active_files");
 

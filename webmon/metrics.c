@@ -1,6 +1,8 @@
 /* metrics.c — /metrics in the Prometheus text format 0.0.4.  Counters come
- * from link_counters and error_summary (monotonic tables kept by triggers),
- * never from summing history per scrape; no LFN or id is a label. */
+ * from link_counters and error_counters (monotonic tables kept by triggers),
+ * gauges from the summaries kept by triggers (link_queue, block_replicas,
+ * request_counts), never from summing history or counting replicas per
+ * scrape; no LFN or id is a label. */
 #include "config.h"
 #include "webmon.h"
 #include <string.h>
@@ -112,13 +114,13 @@ px_web_metrics (PxTmdb *db, GString *out, gboolean db_up)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(PxRows) c = db_up ? px_tmdb_query0 (db, px_sql_webmon_metrics_links, &error) : NULL;
-  g_autoptr(PxRows) q = c ? px_tmdb_query (db, px_sql_report_queue, &error, PX_NULL, PX_NULL) : NULL;
+  g_autoptr(PxRows) q = c ? px_tmdb_query0 (db, px_sql_webmon_metrics_queue, &error) : NULL;
   g_autoptr(PxRows) s = q ? px_tmdb_query (db, px_sql_webmon_overview, &error, PX_NULL, PX_NULL) : NULL;
   g_autoptr(PxRows) e = s ? px_tmdb_query0 (db, px_sql_webmon_metrics_errors, &error) : NULL;
   g_autoptr(PxRows) a = e ? px_tmdb_query (db, px_sql_webmon_agents, &error, PX_NULL) : NULL;
-  g_autoptr(PxRows) n = a ? px_tmdb_query0 (db, px_sql_report_nodes, &error) : NULL;
+  g_autoptr(PxRows) n = a ? px_tmdb_query0 (db, px_sql_webmon_nodes, &error) : NULL;
   g_autoptr(PxRows) r = n ? px_tmdb_query0 (db, px_sql_webmon_metrics_requests, &error) : NULL;
-  g_autoptr(PxRows) sub = r ? px_tmdb_query0 (db, px_sql_report_status_subscriptions, &error) : NULL;
+  g_autoptr(PxRows) sub = r ? px_tmdb_query0 (db, px_sql_webmon_subscriptions, &error) : NULL;
   if (db_up && !sub)
     {
       g_warning ("/metrics: %s", error->message);

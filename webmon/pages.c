@@ -95,35 +95,44 @@ period_links (PxWebReq *req, const char *base)
   g_string_append (req->html, "</p>\n");
 }
 
-/* Rate and queue plots over req->period, stacked by req->by [one link]. */
+/* Rate and queue plots over req->period up to req->end (until=), stacked
+ * by req->by [one link].  Bins of 5 minutes, or of an hour over 7 days or
+ * for a window older than the 8 days of 5-minute history kept (the hourly
+ * rollups).  A bin's rate is its bytes over the time it covers up to now,
+ * as the overview's rate: the partial current bin is not diluted. */
 static gboolean
 plots (PxWebReq *req, const char *from, const char *to, GError **error)
 {
-  gint64 step = req->period > 86400 ? 3600 : 300;
+  gint64 end = (gint64) req->end, now = (gint64) req->now;
+  gint64 step = req->period > 86400 || end - req->period < now - 8 * 86400 + 3600 ? 3600 : 300;
   g_autoptr(PxRows) h = px_tmdb_query (req->db, px_sql_webmon_history, error, PX_INT (req->period), PX_INT (step),
-                                      PX_TEXT (req->by), PX_TEXT (from), PX_TEXT (to));
+                                      PX_TEXT (req->by), PX_TEXT (from), PX_TEXT (to), PX_DOUBLE (req->end));
   if (!h)
     return FALSE;
-  gint64 now = (gint64) req->now;
-  g_autoptr(PxPlot) rate = px_plot_new ("transfer rate", "B/s", now - req->period, now, step, now);
-  g_autoptr(PxPlot) queue = px_plot_new ("queued bytes (the router's samples)", "B", now - req->period, now, step, now);
-  g_autoptr(PxPlot) fails = px_plot_new ("failed files", "files", now - req->period, now, step, now);
+  g_autoptr(PxPlot) rate = px_plot_new ("transfer rate", "B/s", end - req->period, end, step, now);
+  g_autoptr(PxPlot) queue = px_plot_new (step == 300 ? "queued bytes (the router's samples)"
+                                                     : "queued bytes (the router's highest sample in the hour)",
+                                         "B", end - req->period, end, step, now);
+  g_autoptr(PxPlot) fails = px_plot_new ("failed files", "files", end - req->period, end, step, now);
   for (guint i = 0; i < px_rows_count (h); i++)
     {
       const char *s = px_rows_text (h, i, "series");
       gint64 t = px_rows_int (h, i, "t");
-      px_plot_add (rate, s, t, px_rows_double (h, i, "done_bytes") / step);
+      px_plot_add (rate, s, t, px_rows_double (h, i, "done_bytes") / px_rows_double (h, i, "seconds"));
       px_plot_add (queue, s, t, px_rows_double (h, i, "queued_bytes"));
       px_plot_add (fails, s, t, px_rows_double (h, i, "fail_files"));
     }
   if (req->api)
     {
+      px_json_int (&req->json, "step", step);
       px_json_begin_array (&req->json, "history");
       for (guint i = 0; i < px_rows_count (h); i++)
         {
           px_json_begin_object (&req->json, NULL);
           px_json_string (&req->json, "series", px_rows_text (h, i, "series"));
           px_json_int (&req->json, "t", px_rows_int (h, i, "t"));
+          px_json_int (&req->json, "seconds", (gint64) px_rows_double (h, i, "seconds"));
+          px_json_int (&req->json, "rate", (gint64) (px_rows_double (h, i, "done_bytes") / px_rows_double (h, i, "seconds") + 0.5));
           px_json_int (&req->json, "done_bytes", px_rows_int (h, i, "done_bytes"));
           px_json_int (&req->json, "done_files", px_rows_int (h, i, "done_files"));
           px_json_int (&req->json, "fail_files", px_rows_int (h, i, "fail_files"));
@@ -341,6 +350,16 @@ static const PxTableColumn blocks_columns[] = {
   { "bytes", "OF BYTES", PX_TABLE_BYTES },
   { NULL }
 };
+static const PxTableColumn unmerged_columns[] = {
+  { "origin", "ORIGIN", PX_TABLE_TEXT },
+  { "state", "STATE", PX_TABLE_TEXT },
+  { "reason", "WHY NOT DELETED YET", PX_TABLE_TEXT },
+  { "files", "FILES", PX_TABLE_INT },
+  { "bytes", "BYTES", PX_TABLE_BYTES },
+  { "unknown_bytes", "OF UNKNOWN SIZE", PX_TABLE_INT },
+  { "oldest", "OLDEST", PX_TABLE_SECONDS },
+  { NULL }
+};
 static const PxTableColumn agents_columns[] = {
   { "node", "NODE", PX_TABLE_TEXT },
   { "agent", "AGENT", PX_TABLE_TEXT },
@@ -374,7 +393,7 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
 {
   if (!parts[0])
     {
-      g_autoptr(PxRows) r = px_tmdb_query0 (req->db, px_sql_report_nodes, error);
+      g_autoptr(PxRows) r = px_tmdb_query0 (req->db, px_sql_webmon_nodes, error);
       if (!r)
         return FALSE;
       g_string_assign (req->title, "nodes");
@@ -412,14 +431,20 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
   g_autoptr(PxRows) b = px_tmdb_query (req->db, px_sql_webmon_node_blocks, error, PX_INT (px_rows_int (n, 0, "id")));
   if (!b)
     return FALSE;
+  g_autoptr(PxRows) u = px_tmdb_query (req->db, px_sql_webmon_node_unmerged, error, PX_INT (px_rows_int (n, 0, "id")));
+  if (!u)
+    return FALSE;
   g_autoptr(PxTable) t = px_table_new (blocks_columns);
   px_table_add_rows (t, b);
+  g_autoptr(PxTable) ut = px_table_new (unmerged_columns);
+  px_table_add_rows (ut, u);
   if (req->api)
     {
       px_json_string (&req->json, "node", px_rows_text (n, 0, "name"));
       px_json_string (&req->json, "kind", px_rows_text (n, 0, "kind"));
       px_json_string (&req->json, "storage_xml_uploaded", px_rows_text (n, 0, "tfc_utc"));
       px_json_table (&req->json, "blocks", t);
+      px_json_table (&req->json, "unmerged", ut);
     }
   else
     {
@@ -429,6 +454,14 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
       px_web_html (req->html, px_rows_text (n, 0, "tfc_utc") ? px_rows_text (n, 0, "tfc_utc") : "never");
       g_string_append (req->html, "</p>\n");
       px_table_append_html (t, "replicas per block (good copies here / files in the block)", req->html);
+      gint64 files = 0, bytes = 0;
+      for (guint i = 0; i < px_rows_count (u); i++)
+        files += px_rows_int (u, i, "files"), bytes += px_rows_int (u, i, "bytes");
+      g_autofree char *sz = g_format_size ((guint64) bytes);
+      g_string_append_printf (req->html, "<p>unmerged files pending cleanup: <span data-key=\"unmerged_files\">%"
+                              G_GINT64_FORMAT "</span> (%s known)</p>\n", files, sz);
+      if (px_rows_count (u) > 0)
+        px_table_append_html (ut, "unmerged files not yet cleaned up (phedex unmerged)", req->html);
     }
   return page_agents_of (req, parts[0], error);
 }
@@ -479,7 +512,7 @@ page_errors (PxWebReq *req, char **parts, GError **error)
     }
   const int cut = 300;
   g_autoptr(PxRows) r = px_tmdb_query (req->db, px_sql_webmon_errors, error, PX_INT (req->period), PX_TEXT (arg (req, "from")),
-                                      PX_TEXT (arg (req, "to")), PX_INT (req->api ? 1 << 30 : cut));
+                                      PX_TEXT (arg (req, "to")), PX_INT (req->api ? 1 << 30 : cut), PX_DOUBLE (req->end));
   if (!r)
     return FALSE;
   g_string_assign (req->title, "errors");
@@ -497,8 +530,9 @@ page_errors (PxWebReq *req, char **parts, GError **error)
       return TRUE;
     }
   GString *o = req->html;
-  g_string_append_printf (o, "<p>the last %s; exact counts.</p>\n",
-                          req->period == 3600 ? "hour" : req->period == 86400 ? "24 hours" : "7 days");
+  g_string_append_printf (o, "<p>the %s %s%s; exact counts.</p>\n", req->end < req->now ? "" : "last",
+                          req->period == 3600 ? "hour" : req->period == 86400 ? "24 hours" : "7 days",
+                          req->end < req->now ? " up to until=" : "");
   g_string_append (o, "<table><caption>errors per link and reason</caption><thead><tr><th scope=\"col\">link</th>"
                       "<th scope=\"col\">reason</th><th scope=\"col\" class=\"n\">errors</th>"
                       "<th scope=\"col\" class=\"n\">permanent</th><th scope=\"col\">first seen</th>"
@@ -621,14 +655,9 @@ page_subscriptions (PxWebReq *req, char **parts, GError **error)
         }
       return TRUE;
     }
-  g_autoptr(PxRows) r = px_tmdb_query0 (req->db, px_sql_report_status_subscriptions, error);
-  g_autoptr(PxRows) ids = r ? px_tmdb_query0 (req->db, px_sql_webmon_subscription_ids, error) : NULL;
-  if (!ids)
+  g_autoptr(PxRows) r = px_tmdb_query0 (req->db, px_sql_webmon_subscriptions, error);
+  if (!r)
     return FALSE;
-  g_autoptr(GHashTable) id_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < px_rows_count (ids); i++)
-    g_hash_table_insert (id_of, g_strdup_printf ("%s\n%s", px_rows_text (ids, i, "item"), px_rows_text (ids, i, "node")),
-                         GINT_TO_POINTER ((int) px_rows_int (ids, i, "id")));
   g_string_assign (req->title, "subscriptions");
   g_autoptr(PxTable) t = px_table_new (subs_columns);
   /* Stuck first: active, not all there, and nothing arrived in the hour or files failed. */
@@ -640,10 +669,7 @@ page_subscriptions (PxWebReq *req, char **parts, GError **error)
                          && (px_rows_is_null (r, i, "rate") || px_rows_int (r, i, "failed") > 0);
         if (stuck != (pass == 0))
           continue;
-        g_autofree char *key = g_strdup_printf ("%s\n%s", px_rows_text (r, i, "item"), px_rows_text (r, i, "node"));
-        g_autofree char *id = g_strdup_printf ("%d", GPOINTER_TO_INT (g_hash_table_lookup (id_of, key)));
         px_table_add_row (t, r, i);
-        px_table_set (t, "id", id);
         px_table_set (t, "stuck", stuck ? "t" : "f");
       }
   if (req->api)
@@ -661,8 +687,7 @@ page_subscriptions (PxWebReq *req, char **parts, GError **error)
                          && (px_rows_is_null (r, i, "rate") || px_rows_int (r, i, "failed") > 0);
         if (stuck != (pass == 0))
           continue;
-        g_autofree char *key = g_strdup_printf ("%s\n%s", px_rows_text (r, i, "item"), px_rows_text (r, i, "node"));
-        int id = GPOINTER_TO_INT (g_hash_table_lookup (id_of, key));
+        int id = (int) px_rows_int (r, i, "id");
         gint64 done = px_rows_int (r, i, "files_done"), all = px_rows_int (r, i, "files");
         g_string_append_printf (o, "<li>%s<a href=\"/subscriptions/%d\">", stuck ? "⚠ stuck: " : "", id);
         px_web_html (o, px_rows_text (r, i, "item"));

@@ -22,6 +22,7 @@ typedef struct
   char *now_utc;      /* "as of": the database time */
   double now;
   gint64 period;      /* seconds: 1h, 24h, 7d */
+  double end;         /* the window's end (epoch seconds): until= if given (not after now), else now */
   const char *by;     /* link | src | dst */
 } PxWebReq;
 

@@ -90,7 +90,8 @@ DROP INDEX IF EXISTS requests_node_state;
 -- and a reader sums a handful of rows, not every open task.  "Open" is
 -- queued, active, transferred or verified (the router's window); "queued"
 -- is queued or active (a link's queue).
-ALTER TABLE tasks ADD COLUMN bytes bigint;    -- the file's size, set by the router
+-- (tasks.bytes, the file's size, comes from 008-webmon-speed: set on insert.)
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS bytes bigint;
 UPDATE tasks t SET bytes = f.bytes FROM files f WHERE f.id = t.file
   AND t.state IN ('queued', 'active', 'transferred', 'verified');
 CREATE TABLE task_queue (
@@ -140,9 +141,9 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
-CREATE TRIGGER tasks_queue_insert AFTER INSERT ON tasks
+CREATE TRIGGER tasks_task_queue_insert AFTER INSERT ON tasks
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_queue_add();
-CREATE TRIGGER tasks_queue_update AFTER UPDATE ON tasks
+CREATE TRIGGER tasks_task_queue_update AFTER UPDATE ON tasks
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_queue_add();
-CREATE TRIGGER tasks_queue_delete AFTER DELETE ON tasks
+CREATE TRIGGER tasks_task_queue_delete AFTER DELETE ON tasks
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION px_task_queue_add();
