@@ -47,10 +47,17 @@ const PxConfigKey px_agent_config_keys[] = {
     "seconds a hop may stay queued before it expires and the file is routed again (perhaps another way)", F (router.task_expire) },
   { "router", "no-path-recheck", PX_CONFIG_INT, "60", TRUE,
     "seconds between routing attempts for files without a source or path (a new replica retries at once)", F (router.no_path_recheck) },
-  { "download", "batch", PX_CONFIG_INT, "20", TRUE, "tasks claimed per cycle", F (download.batch) },
-  { "download", "concurrency", PX_CONFIG_INT, "4", TRUE, "transfers this agent runs at the same time", F (download.concurrency) },
-  { "download", "link-concurrency", PX_CONFIG_INT, "10", TRUE,
-    "most transfers active at once on one link into this node, over all its download agents", F (download.link_concurrency) },
+  { "download", "batch", PX_CONFIG_INT, "2000", TRUE,
+    "most tasks claimed per cycle (with adaptive, a ceiling: the claim is sized to what completes in about 10 s)",
+    F (download.batch) },
+  { "download", "concurrency", PX_CONFIG_INT, "16", TRUE,
+    "most transfers this agent runs at the same time (with adaptive, a ceiling: it starts at 4 and adds copies "
+    "while each one raises the throughput)", F (download.concurrency) },
+  { "download", "adaptive", PX_CONFIG_BOOL, "true", TRUE,
+    "adapt the claim and the copies at once to how fast files complete, within batch and concurrency; false: "
+    "always claim batch and run concurrency copies", F (download.adaptive) },
+  { "download", "link-concurrency", PX_CONFIG_INT, "2000", TRUE,
+    "most tasks active (claimed) at once on one link into this node, over all its download agents", F (download.link_concurrency) },
   { "download", "validate-command", PX_CONFIG_STRING, "", TRUE,
     "site check run as 'CMD pre PFN SIZE CHECKSUM CUSTODIAL' before a transfer (exit 0: the file is already "
     "there and good, skip the copy; 86: veto, fail the attempt) and as 'CMD STATUS PFN SIZE CHECKSUM CUSTODIAL' "
@@ -62,14 +69,14 @@ const PxConfigKey px_agent_config_keys[] = {
     "seconds every transfer may take whatever its size; the timeout is timeout-base + size / timeout-min-rate", F (download.timeout_base) },
   { "download", "timeout-min-rate", PX_CONFIG_INT, "1024", TRUE,
     "KiB/s below which a transfer is given up as stuck (with timeout-base; a timeout is a transient error)", F (download.timeout_min_rate) },
-  { "verify", "batch", PX_CONFIG_INT, "100", TRUE, "tasks verified per cycle", F (verify.batch) },
+  { "verify", "batch", PX_CONFIG_INT, "1000", TRUE, "tasks verified per cycle", F (verify.batch) },
   { "verify", "read-back", PX_CONFIG_BOOL, "false", TRUE,
     "re-read every copy to checksum it, even when the download checksummed the bytes as it wrote them", F (verify.read_back) },
   { "verify", "at-rest-sample", PX_CONFIG_COUNT, "0", TRUE,
     "replicas at this node re-checked per cycle against the catalogue (oldest check first); 0: none. A bad "
     "replica is marked bad and fetched again where a subscription wants it", F (verify.at_rest_sample) },
   { "verify", "at-rest-age", PX_CONFIG_INT, "604800", TRUE, "seconds after its last check before a replica is re-checked", F (verify.at_rest_age) },
-  { "publish", "batch", PX_CONFIG_INT, "200", TRUE, "tasks published per cycle", F (publish.batch) },
+  { "publish", "batch", PX_CONFIG_INT, "1000", TRUE, "tasks published per cycle", F (publish.batch) },
   { "publish", "pool-catalog", PX_CONFIG_STRING, "", TRUE,
     "write this node's replicas as a POOL XML file catalogue to this path after files are published; empty: no", F (publish.pool_catalog) },
   { "publish", "pool-catalog-protocol", PX_CONFIG_STRING, "direct", TRUE,

@@ -29,6 +29,7 @@ typedef struct
   struct
   {
     gint64 batch, concurrency, link_concurrency, timeout_base, timeout_min_rate;
+    gboolean adaptive;
     const char *validate_command, *delete_command;
   } download;
   struct

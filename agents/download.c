@@ -349,14 +349,9 @@ report (PxAgent *a, Job *jobs, guint n, GError **error)
   /* Only the tasks still ours were updated: the others were taken back
    * (this agent was stopped or cut off past stale-after) and a new attempt
    * owns them now; what we wrote for them goes. */
-  g_autoptr(GHashTable) mine = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) mine = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < px_rows_count (rep); i++)
-    {
-      gint64 id = px_rows_int (rep, i, "id");
-      for (guint k = 0; k < n; k++)
-        if (jobs[k].id == id)
-          g_hash_table_add (mine, &jobs[k].id);
-    }
+    g_hash_table_add (mine, g_memdup2 (&(gint64) { px_rows_int (rep, i, "id") }, sizeof (gint64)));
   guint lost = 0;
   for (guint i = 0; i < n; i++)
     if (!g_hash_table_contains (mine, &jobs[i].id))
@@ -372,11 +367,85 @@ report (PxAgent *a, Job *jobs, guint n, GError **error)
   return TRUE;
 }
 
+/* The optimizer: how many tasks to claim and how many copies to run at
+ * once, adapted to how fast files complete, within the configured ceilings
+ * ([download] batch and concurrency; adaptive = false uses them as they
+ * are).  A claim is sized to keep the copies busy for about CYCLE_TARGET
+ * seconds: it doubles while batches finish sooner and more work waits, and
+ * halves when a batch runs much longer, so small files are claimed by the
+ * thousand (one claim and one report per thousand) while large ones are
+ * claimed a few at a time and nobody hoards the queue.  The number of
+ * copies climbs one at a time while each step raises the bytes per second
+ * the batch achieves (FTS3's optimizer does the same per link), steps back
+ * when a step did not help, and halves when more than a third of a batch
+ * failed. */
+#define CYCLE_TARGET 10.0
+#define START_STREAMS 4
+
+typedef struct
+{
+  gint64 claim, streams;
+  double last_rate;   /* bytes/s of the previous batch */
+  gboolean raised;    /* the previous batch ran with one stream more than the one before */
+  int hold;           /* batches to wait before trying more streams again */
+} Optimizer;
+
+static Optimizer opt;
+
+static void
+optimizer_bounds (PxAgent *a)
+{
+  gint64 max_claim = a->set.download.batch, max_streams = a->set.download.concurrency;
+  if (!a->set.download.adaptive)
+    {
+      opt.claim = max_claim, opt.streams = max_streams;
+      return;
+    }
+  if (opt.streams == 0)
+    {
+      opt.streams = MIN (START_STREAMS, max_streams);
+      opt.claim = MIN (2 * opt.streams, max_claim);
+    }
+  opt.streams = CLAMP (opt.streams, 1, max_streams);
+  opt.claim = CLAMP (opt.claim, 1, max_claim);
+}
+
+/* After a batch of N tasks (OK transferred, FAILED failed, BYTES copied)
+ * that took SECS; FULL: the claim got as many as it asked for. */
+static void
+optimizer_learn (PxAgent *a, guint n, guint ok, guint failed, guint64 bytes, double secs, gboolean full)
+{
+  if (!a->set.download.adaptive || n == 0)
+    return;
+  gint64 claim = opt.claim, streams = opt.streams;
+  double rate = bytes / MAX (secs, 1e-3);
+  if (full && secs < CYCLE_TARGET / 2)
+    claim = MIN (claim * 2, a->set.download.batch);
+  else if (secs > CYCLE_TARGET * 2 && claim > streams)
+    claim = MAX (claim / 2, streams);
+  if (failed * 3 > n)
+    streams = MAX (1, streams / 2), opt.hold = 5;
+  else if (opt.raised && rate < opt.last_rate * 1.05)
+    streams = MAX (1, streams - 1), opt.hold = 5; /* the last step did not help */
+  else if (opt.hold > 0)
+    opt.hold--;
+  else if (n >= (guint) streams * 2 && ok > 0 && streams < a->set.download.concurrency)
+    streams++;
+  opt.raised = streams > opt.streams;
+  opt.last_rate = rate;
+  if (claim != opt.claim || streams != opt.streams)
+    g_message ("optimizer: claim %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT ", copies at once %" G_GINT64_FORMAT
+               " -> %" G_GINT64_FORMAT " (last batch: %u files in %.1f s, %.1f MB/s, %u failed)", opt.claim, claim,
+               opt.streams, streams, n, secs, rate / 1e6, failed);
+  opt.claim = claim, opt.streams = streams;
+}
+
 static gboolean
 download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
   gint64 node = a->node_id;
-  gint64 batch = a->set.download.batch;
+  optimizer_bounds (a);
+  gint64 batch = opt.claim;
   g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
   if (!lost)
     return FALSE;
@@ -434,15 +503,31 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   gboolean ok = started != NULL;
   if (ok)
     {
+      g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+      for (guint i = 0; i < n; i++)
+        g_hash_table_insert (by_id, &b.jobs[i].id, &b.jobs[i]);
       for (guint r = 0; r < px_rows_count (started); r++)
         {
           gint64 id = px_rows_int (started, r, "id");
-          for (guint i = 0; i < n; i++)
-            if (b.jobs[i].id == id)
-              b.jobs[i].started = TRUE;
+          Job *j = g_hash_table_lookup (by_id, &id);
+          if (j)
+            j->started = TRUE;
         }
-      run_batch (a, &b, (guint) a->set.download.concurrency);
+      gint64 t0 = g_get_monotonic_time ();
+      run_batch (a, &b, (guint) opt.streams);
+      double secs = (g_get_monotonic_time () - t0) / 1e6;
       ok = report (a, b.jobs, n, error);
+      guint done = 0, failed = 0;
+      guint64 bytes = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          gboolean good = g_strcmp0 (b.jobs[i].state, "transferred") == 0;
+          done += good;
+          failed += g_strcmp0 (b.jobs[i].state, "failed") == 0;
+          bytes += good ? b.jobs[i].bytes : 0;
+        }
+      if (ok)
+        optimizer_learn (a, n, done, failed, bytes, secs, n == (guint) batch);
     }
   for (guint i = 0; i < n; i++)
     job_clear (&b.jobs[i]);
