@@ -435,12 +435,13 @@ listener (PxAgent *a)
   return a->ldb ? a->ldb : a->set.site.db_transaction_pooling ? NULL : a->db;
 }
 
-/* Consume pending wake-ups; FALSE if the connection they come on is lost. */
-static gboolean
+/* Consume pending wake-ups: how many were this agent's work (not in its
+ * class's idle_on), -1 if the connection they come on is lost. */
+static int
 drain_wakeups (PxAgent *a)
 {
   PxTmdb *l = listener (a);
-  return !l || px_tmdb_drain_notifies (l) >= 0;
+  return l ? px_tmdb_drain_notifies_except (l, a->klass->idle_on) : 0;
 }
 
 /* The connection's role may work for this node: the node's site role
@@ -593,14 +594,27 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
             }
           if (more)
             {
-              if (!drain_wakeups (a))
+              if (drain_wakeups (a) < 0)
                 break;
               continue;
             }
           double until_beat = beat - (g_get_monotonic_time () - __atomic_load_n (&a->beat_at, __ATOMIC_ACQUIRE))
                                        / (double) G_USEC_PER_SEC;
-          wait_for (listener (a) ? px_tmdb_socket (listener (a)) : -1, MIN (wake_in, MAX (until_beat, 0)));
-          if (!drain_wakeups (a))
+          /* Sleep until this agent's work is notified (others' work, e.g. a
+           * download's progress for the router, does not start a cycle), a
+           * signal, the heartbeat or WAKE_IN. */
+          gint64 end = g_get_monotonic_time () + (gint64) (MIN (wake_in, MAX (until_beat, 0)) * G_USEC_PER_SEC);
+          /* Notifications that arrived while the cycle's statements ran are
+           * already read into libpq's queue, and the socket will not show
+           * them: look there first. */
+          int woken = drain_wakeups (a);
+          while (woken == 0 && !stop_flag && !reload_flag && g_get_monotonic_time () < end)
+            {
+              wait_for (listener (a) ? px_tmdb_socket (listener (a)) : -1,
+                        (end - g_get_monotonic_time ()) / (double) G_USEC_PER_SEC);
+              woken = drain_wakeups (a);
+            }
+          if (woken < 0)
             break;
         }
       if (!stop_flag)

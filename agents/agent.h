@@ -62,6 +62,10 @@ typedef struct
    * PX_TMDB_ERROR_RETRY reconnects. */
   gboolean (*cycle) (PxAgent *agent, gboolean *more, double *wake_in, GError **error);
   gboolean listen_topology; /* also wake on phedex_topology (routers) */
+  /* Notification payloads (a task's new state, a table's name) that are
+   * another agent's work: they do not start a cycle of this one.  NULL-
+   * terminated; anything not listed wakes it. */
+  const char *const *idle_on;
 } PxAgentClass;
 
 struct _PxAgent

@@ -175,7 +175,11 @@ delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   return unmerged_cycle (a, more, error);
 }
 
+/* Notifications that are not this agent's work: deletions, leftovers and finished tasks are its work. */
+static const char *const idle_on[] = { "queued", "active", "transferred", "verified", "at-rest", "subscriptions", NULL };
+
 const PxAgentClass px_agent_delete = {
   .name = "delete",
+  .idle_on = idle_on,
   .cycle = delete_cycle,
 };

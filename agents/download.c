@@ -537,7 +537,11 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   return ok;
 }
 
+/* Notifications that are not this agent's work: only newly queued tasks are its work. */
+static const char *const idle_on[] = { "active", "transferred", "verified", "done", "failed", "at-rest", "leftovers", "deletions", "subscriptions", NULL };
+
 const PxAgentClass px_agent_download = {
   .name = "download",
+  .idle_on = idle_on,
   .cycle = download_cycle,
 };

@@ -114,7 +114,11 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   return TRUE;
 }
 
+/* Notifications that are not this agent's work: only verified copies are its work. */
+static const char *const idle_on[] = { "queued", "active", "transferred", "done", "failed", "at-rest", "leftovers", "deletions", "subscriptions", NULL };
+
 const PxAgentClass px_agent_publish = {
   .name = "publish",
+  .idle_on = idle_on,
   .cycle = publish_cycle,
 };

@@ -110,8 +110,12 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   return TRUE;
 }
 
+/* Notifications that are not this agent's work: a download, verify or publish step at this node, and clean-up work, are not the router's. */
+static const char *const idle_on[] = { "queued", "active", "transferred", "verified", "leftovers", "deletions", NULL };
+
 const PxAgentClass px_agent_router = {
   .name = "router",
+  .idle_on = idle_on,
   .cycle = router_cycle,
   .listen_topology = TRUE,
 };

@@ -159,7 +159,11 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   return *more || at_rest (a, error);
 }
 
+/* Notifications that are not this agent's work: only transferred copies (and at-rest checks) are its work. */
+static const char *const idle_on[] = { "queued", "active", "verified", "done", "failed", "leftovers", "deletions", "subscriptions", NULL };
+
 const PxAgentClass px_agent_verify = {
   .name = "verify",
+  .idle_on = idle_on,
   .cycle = verify_cycle,
 };

@@ -128,13 +128,32 @@ while [ $k -le "$SITES" ]; do
 done
 WANT=$((SITES * FILES * 2))
 while :; do
-	got=$(sql "select count(*) from requests where state = 'done'" 2>/dev/null || echo 0)
+	# Every subscribed file with a good copy at its node (a file may have
+	# arrived as another node's transit hop before its own subscription was
+	# expanded: then it has no request of its own, and needs none).
+	got=$(sql "select count(*) from subscriptions s join blocks b on b.dataset = s.dataset join files f on f.block = b.id
+		join replicas r on r.file = f.id and r.node = s.node and r.state = 'ok'" 2>/dev/null || echo 0)
 	[ "$got" -ge "$WANT" ] && break
-	[ "$(sub "$t1" "$(now)" | cut -d. -f1)" -ge "$TIMEOUT" ] && { echo "timed out: $got of $WANT requests done"; break; }
+	if [ "$(sub "$t1" "$(now)" | cut -d. -f1)" -ge "$TIMEOUT" ]; then
+		echo "timed out: $got of $WANT subscribed files delivered; open requests:"
+		sql "select format('  %s x %s %s (%s)', count(*), q.state, coalesce(left(q.reason, 120), ''), n.name) from requests q join nodes n on n.id = q.node where q.state <> 'done' group by q.state, q.reason, n.name"
+		sql "select format('  tasks %s for %s: %s', t.state, n.name, count(*)) from tasks t join nodes n on n.id = t.for_node where t.state <> 'done' group by t.state, n.name"
+		echo "missing files (up to 5): request, tasks, deletions at the node:"
+		sql "with m as (select s.node, f.id as file, f.lfn from subscriptions s join blocks b on b.dataset = s.dataset
+			join files f on f.block = b.id where not exists (select 1 from replicas r where r.file = f.id and r.node = s.node and r.state = 'ok') limit 5)
+			select format('  %s at %s: request %s; tasks %s; deletions %s; replicas at %s', m.lfn, n.name,
+			  (select string_agg(q.state || coalesce(' ' || q.reason, ''), ',') from requests q where q.file = m.file and q.node = m.node),
+			  (select string_agg(t.state || ' ' || t.from_node || '->' || t.to_node || ' for ' || t.for_node, ',') from tasks t where t.file = m.file and (t.to_node = m.node or t.for_node = m.node)),
+			  (select string_agg(d.why || ' ' || coalesce(d.requested::text, ''), ',') from deletions d where d.file = m.file and d.node = m.node),
+			  (select string_agg(r.node::text || ':' || r.state, ',') from replicas r where r.file = m.file))
+			from m join nodes n on n.id = m.node"
+		sql "select format('  errors: %s x %s', count(*), left(log, 150)) from errors group by left(log, 150) order by 1 desc limit 3"
+		break
+	fi
 	sleep 2
 done
 t2=$(now)
-echo "delivered: $got of $WANT requested files in $(sub "$t1" "$t2") s ($(sql "select count(*) from tasks") tasks, $(sql "select count(*) from links where active") links)"
+echo "delivered: $got of $WANT subscribed files in $(sub "$t1" "$t2") s ($(sql "select count(*) from tasks") tasks, $(sql "select count(*) from links where active") links)"
 
 # Steady state: CPU per agent process over STEADY seconds (utime+stime ticks).
 agent_pids () { pgrep -f "phedex-agent --config $W/sites/" ; }

@@ -216,14 +216,22 @@ PX_SQL (router_retry, "retried,gave_up,expired",
     "  SELECT px_bin(now()), from_node, to_node, count(*), sum(bytes) FROM x GROUP BY from_node, to_node "
     "  ON CONFLICT (time_bin, from_node, to_node) DO UPDATE SET expire_files = h.expire_files + excluded.expire_files, "
     "  expire_bytes = h.expire_bytes + excluded.expire_bytes), "
-    "r AS (SELECT q.file, q.attempts, e.log, coalesce(e.permanent, false) AS permanent FROM requests q "
-    "  LEFT JOIN LATERAL (SELECT e.log, e.permanent FROM errors e WHERE e.file = q.file ORDER BY e.id DESC LIMIT 1) e "
-    "  ON true WHERE q.node = $1 AND q.state = 'retry'), "
+    /* A hop whose source copy is gone from the catalogue (deleted between
+     * routing and copying: a transit or move clean-up at another node) says
+     * nothing about the file or the link: route it again at once, from
+     * another copy, without counting the attempt. */
+    "r AS (SELECT q.file, q.attempts, e.log, coalesce(e.permanent, false) AS permanent, "
+    "    e.from_node IS NOT NULL AND NOT EXISTS (SELECT 1 FROM replicas p WHERE p.file = q.file "
+    "      AND p.node = e.from_node AND p.state = 'ok') AS gone FROM requests q "
+    "  LEFT JOIN LATERAL (SELECT e.log, e.permanent, e.from_node FROM errors e WHERE e.file = q.file "
+    "    ORDER BY e.id DESC LIMIT 1) e ON true WHERE q.node = $1 AND q.state = 'retry'), "
     "u AS (UPDATE requests q SET updated = now(), "
-    "    state = CASE WHEN r.attempts >= $4 THEN 'gave_up' ELSE 'new' END, "
-    "    next_try = now() + CASE WHEN r.permanent THEN $3::int "
+    "    attempts = CASE WHEN r.gone THEN greatest(q.attempts - 1, 0) ELSE q.attempts END, "
+    "    state = CASE WHEN r.gone THEN 'new' WHEN r.attempts >= $4 THEN 'gave_up' ELSE 'new' END, "
+    "    next_try = now() + CASE WHEN r.gone THEN 0 WHEN r.permanent THEN $3::int "
     "      ELSE least($3::int, $2::int * 2 ^ greatest(r.attempts - 1, 0)) END * interval '1 second', "
-    "    reason = CASE WHEN r.attempts >= $4 THEN 'gave up after ' || r.attempts || ' attempts; last error: ' "
+    "    reason = CASE WHEN r.gone THEN 'its source copy was deleted while it waited; routed again from another; "
+    "last error: ' WHEN r.attempts >= $4 THEN 'gave up after ' || r.attempts || ' attempts; last error: ' "
     "      ELSE 'cooling off after ' || r.attempts || ' failed attempts; last error: ' END || coalesce(r.log, 'none') "
     "  FROM r WHERE q.file = r.file AND q.node = $1 RETURNING q.state) "
     "SELECT (SELECT count(*) FROM u WHERE state = 'new') AS retried, "

@@ -563,7 +563,7 @@ px_tmdb_socket (PxTmdb *db)
 }
 
 int
-px_tmdb_drain_notifies (PxTmdb *db)
+px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore)
 {
   if (!PQconsumeInput (db->conn))
     return -1;
@@ -571,10 +571,19 @@ px_tmdb_drain_notifies (PxTmdb *db)
   PGnotify *note;
   while ((note = PQnotifies (db->conn)))
     {
-      n++;
+      gboolean counts = TRUE;
+      for (const char *const *i = ignore; i && *i && counts; i++)
+        counts = strcmp (*i, note->extra) != 0;
+      n += counts;
       PQfreemem (note);
     }
   return n;
+}
+
+int
+px_tmdb_drain_notifies (PxTmdb *db)
+{
+  return px_tmdb_drain_notifies_except (db, NULL);
 }
 
 int

@@ -76,6 +76,9 @@ int px_tmdb_socket (PxTmdb *db);
 /* Read what arrived; returns the number of notifications (0 if none), -1
  * when the connection is lost. */
 int px_tmdb_drain_notifies (PxTmdb *db);
+/* The same, counting only notifications whose payload is not in IGNORE (a
+ * NULL-terminated list; NULL: count all). */
+int px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore);
 
 /* Migrations (tmdb/schema/NNN-*.sql, compiled in). */
 int px_tmdb_schema_latest (void);
