@@ -436,13 +436,21 @@ listener (PxAgent *a)
 }
 
 /* Consume pending wake-ups: how many were this agent's work (not in its
- * class's idle_on), -1 if the connection they come on is lost. */
+ * class's idle_on), -1 if the connection they come on is lost; *TOPOLOGY
+ * counts those of them that came on phedex_topology. */
 static int
-drain_wakeups (PxAgent *a)
+drain_wakeups (PxAgent *a, int *topology)
 {
   PxTmdb *l = listener (a);
-  return l ? px_tmdb_drain_notifies_except (l, a->klass->idle_on) : 0;
+  return l ? px_tmdb_drain_notifies_except (l, a->klass->idle_on, "phedex_topology", topology) : 0;
 }
+
+/* A change anywhere (a replica published at any site, an agent starting)
+ * wakes every router through phedex_topology: with fifty sites that is
+ * several cycles a second each, for work (a request waiting for a source)
+ * that is rarely there.  Such wake-ups start a cycle at most this often;
+ * work of the node's own (its channel) starts one at once. */
+#define TOPOLOGY_MIN_INTERVAL 2.0
 
 /* The connection's role may work for this node: the node's site role
  * (phedex db grant-site), or a role row-level security does not limit
@@ -531,6 +539,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
   px_log_set_ident (ident);
 
   double backoff = 1;
+  gint64 cycle_at = 0; /* when the last cycle started (monotonic) */
   int status = PX_EXIT_OK;
   while (!stop_flag)
     {
@@ -578,6 +587,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
           gboolean more = FALSE;
           double wake_in = (double) a->set.site.poll_interval;
           a->cycle++;
+          cycle_at = g_get_monotonic_time ();
           if (!klass->cycle (a, &more, &wake_in, &error))
             {
               px_tmdb_rollback (a->db);
@@ -594,7 +604,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
             }
           if (more)
             {
-              if (drain_wakeups (a) < 0)
+              if (drain_wakeups (a, &(int) { 0 }) < 0)
                 break;
               continue;
             }
@@ -607,12 +617,20 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
           /* Notifications that arrived while the cycle's statements ran are
            * already read into libpq's queue, and the socket will not show
            * them: look there first. */
-          int woken = drain_wakeups (a);
-          while (woken == 0 && !stop_flag && !reload_flag && g_get_monotonic_time () < end)
+          int topology = 0, woken = drain_wakeups (a, &topology);
+          while (woken >= 0 && !stop_flag && !reload_flag && woken == topology)
             {
-              wait_for (listener (a) ? px_tmdb_socket (listener (a)) : -1,
-                        (end - g_get_monotonic_time ()) / (double) G_USEC_PER_SEC);
-              woken = drain_wakeups (a);
+              /* Only topology news so far: it starts a cycle at most
+               * TOPOLOGY_MIN_INTERVAL after the last one started. */
+              if (woken > 0)
+                end = MIN (end, cycle_at + (gint64) (TOPOLOGY_MIN_INTERVAL * G_USEC_PER_SEC));
+              gint64 now = g_get_monotonic_time ();
+              if (now >= end)
+                break;
+              wait_for (listener (a) ? px_tmdb_socket (listener (a)) : -1, (end - now) / (double) G_USEC_PER_SEC);
+              int t = 0, w = drain_wakeups (a, &t);
+              woken = w < 0 ? -1 : woken + w;
+              topology += t;
             }
           if (woken < 0)
             break;

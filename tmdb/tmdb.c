@@ -563,7 +563,7 @@ px_tmdb_socket (PxTmdb *db)
 }
 
 int
-px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore)
+px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore, const char *slow_channel, int *slow)
 {
   if (!PQconsumeInput (db->conn))
     return -1;
@@ -575,6 +575,8 @@ px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore)
       for (const char *const *i = ignore; i && *i && counts; i++)
         counts = strcmp (*i, note->extra) != 0;
       n += counts;
+      if (counts && slow && slow_channel && strcmp (note->relname, slow_channel) == 0)
+        (*slow)++;
       PQfreemem (note);
     }
   return n;
@@ -583,7 +585,7 @@ px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore)
 int
 px_tmdb_drain_notifies (PxTmdb *db)
 {
-  return px_tmdb_drain_notifies_except (db, NULL);
+  return px_tmdb_drain_notifies_except (db, NULL, NULL, NULL);
 }
 
 int

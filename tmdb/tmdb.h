@@ -77,8 +77,9 @@ int px_tmdb_socket (PxTmdb *db);
  * when the connection is lost. */
 int px_tmdb_drain_notifies (PxTmdb *db);
 /* The same, counting only notifications whose payload is not in IGNORE (a
- * NULL-terminated list; NULL: count all). */
-int px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore);
+ * NULL-terminated list; NULL: count all); of those, the ones on channel
+ * SLOW_CHANNEL (if not NULL) are also counted in *SLOW. */
+int px_tmdb_drain_notifies_except (PxTmdb *db, const char *const *ignore, const char *slow_channel, int *slow);
 
 /* Migrations (tmdb/schema/NNN-*.sql, compiled in). */
 int px_tmdb_schema_latest (void);
