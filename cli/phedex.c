@@ -3,6 +3,7 @@
  * ask for and the reporting of their errors happen here, once. */
 #include "config.h"
 #include "cli.h"
+#include "transfer/transfer.h"
 #include <locale.h>
 #include <string.h>
 
@@ -169,6 +170,7 @@ run (const PxCommand *command, int argc, char **argv)
   PxCli cli = { .command = command };
   g_autoptr(GError) error = NULL;
   gboolean ok = command->fn (&cli, argc, argv, &error);
+  px_transfer_gridftp_shutdown (); /* a GridFTP copy may still be closing its connection */
   px_tmdb_free (cli.db);
   g_free (cli.conninfo);
   g_free (cli.conninfo_read);

@@ -70,10 +70,27 @@ activate (gpointer unused)
   return NULL;
 }
 
+static GOnce once = G_ONCE_INIT;
+static gint wedged_sessions; /* sessions leaked because Globus never finished with them */
+
+/* Before a short-lived process exits: deactivate the Globus modules, which
+ * waits for the connections a finished copy left closing in Globus's own
+ * threads.  Without it exit()'s OpenSSL clean-up can free what such a
+ * thread is still tearing down (the GSI context of a gsiftp:// session: a
+ * crash inside ASN1_OBJECT_free that AddressSanitizer shows).  Not when a
+ * session is wedged: deactivation would wait for it for ever. */
+void
+px_transfer_gridftp_shutdown (void)
+{
+  if (once.status != G_ONCE_STATUS_READY || once.retval != NULL || g_atomic_int_get (&wedged_sessions) > 0)
+    return;
+  globus_module_deactivate (GLOBUS_FTP_CLIENT_PERF_PLUGIN_MODULE);
+  globus_module_deactivate (GLOBUS_FTP_CLIENT_MODULE);
+}
+
 static gboolean
 globus_ready (GError **error)
 {
-  static GOnce once = G_ONCE_INIT;
   const char *why = g_once (&once, activate, NULL);
   if (why)
     g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT, "gridftp: %s", why);
@@ -605,6 +622,7 @@ session_wait (Session *s)
       if (aborted_at && now - aborted_at > ABORT_GRACE_S * G_USEC_PER_SEC)
         {
           s->wedged = TRUE;
+          g_atomic_int_inc (&wedged_sessions);
           return failure_ours (PX_TRANSFER_ERROR_TRANSIENT, "gridftp: an aborted transfer did not end in %d s",
                                ABORT_GRACE_S);
         }

@@ -118,6 +118,11 @@ gboolean px_transfer_checksum (const char *pfn, PxChecksum *sum, const char **ho
 
 /* The backend serving PFN, or NULL with a PERMANENT error. */
 const PxTransferBackend *px_transfer_backend_for (const char *pfn, GError **error);
+
+/* Before a short-lived process (a `phedex` command) exits: let the GridFTP
+ * backend's library finish closing its connections.  A no-op when it was
+ * never used. */
+void px_transfer_gridftp_shutdown (void);
 /* Choose the backend for a copy: the command backend when configured; else
  * the destination's unless it is a plain local file, then the source's (a
  * null:// source steers a local write, a remote source pulls). */
