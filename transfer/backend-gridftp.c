@@ -59,6 +59,8 @@
 
 /* ---- activation ---- */
 
+static gint activated; /* the modules were activated (set once, by activate) */
+
 static gpointer
 activate (gpointer unused)
 {
@@ -67,6 +69,7 @@ activate (gpointer unused)
   if (globus_module_activate (GLOBUS_FTP_CLIENT_MODULE) != GLOBUS_SUCCESS
       || globus_module_activate (GLOBUS_FTP_CLIENT_PERF_PLUGIN_MODULE) != GLOBUS_SUCCESS)
     return "cannot activate the Globus FTP client libraries";
+  g_atomic_int_set (&activated, 1);
   return NULL;
 }
 
@@ -82,7 +85,7 @@ static gint wedged_sessions; /* sessions leaked because Globus never finished wi
 void
 px_transfer_gridftp_shutdown (void)
 {
-  if (once.status != G_ONCE_STATUS_READY || once.retval != NULL || g_atomic_int_get (&wedged_sessions) > 0)
+  if (!g_atomic_int_get (&activated) || g_atomic_int_get (&wedged_sessions) > 0)
     return;
   globus_module_deactivate (GLOBUS_FTP_CLIENT_PERF_PLUGIN_MODULE);
   globus_module_deactivate (GLOBUS_FTP_CLIENT_MODULE);
