@@ -111,7 +111,9 @@ main (int argc, char **argv)
   EXPLAIN (px_sql_webmon_node_unmerged, "node unmerged", PX_INT (node_id));
   EXPLAIN (px_sql_webmon_agents, "node agents", PX_TEXT (node));
   /* /errors, /api/v1/errors/ID */
+  EXPLAIN (px_sql_webmon_errors, "errors 1 h", PX_INT (3600), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_errors, "errors 24 h", PX_INT (86400), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
+  EXPLAIN (px_sql_webmon_errors, "errors 7 d", PX_INT (604800), PX_NULL, PX_NULL, PX_INT (1 << 30), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_errors, "errors 7 d one link", PX_INT (604800), PX_TEXT (from), PX_TEXT (to), PX_INT (300),
            PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_error, "one error", PX_INT (err));
@@ -135,6 +137,8 @@ main (int argc, char **argv)
   EXPLAIN0 (px_sql_webmon_metrics_queue, "metrics queue");
   EXPLAIN0 (px_sql_webmon_metrics_errors, "metrics errors");
   EXPLAIN0 (px_sql_webmon_metrics_requests, "metrics requests");
+  EXPLAIN0 (px_sql_webmon_metrics_states, "metrics link states");
+  EXPLAIN0 (px_sql_webmon_metrics_subscriptions, "metrics subscriptions");
   printf ("1..%d\n", n);
   return failed ? 1 : 0;
 }

@@ -95,6 +95,8 @@
   X (webmon_metrics_errors) \
   X (webmon_metrics_queue) \
   X (webmon_metrics_requests) \
+  X (webmon_metrics_states) \
+  X (webmon_metrics_subscriptions) \
   X (handoff_seen) \
   X (handoff_known) \
   X (handoff_block) \
