@@ -133,12 +133,7 @@ main (int argc, char **argv)
   EXPLAIN (px_sql_webmon_files, "LFN prefix", PX_NULL, PX_NULL, PX_TEXT (prefix), PX_TEXT (pattern), PX_NULL,
            PX_INT (100));
   /* /metrics */
-  EXPLAIN0 (px_sql_webmon_metrics_links, "metrics counters");
-  EXPLAIN0 (px_sql_webmon_metrics_queue, "metrics queue");
-  EXPLAIN0 (px_sql_webmon_metrics_errors, "metrics errors");
-  EXPLAIN0 (px_sql_webmon_metrics_requests, "metrics requests");
-  EXPLAIN0 (px_sql_webmon_metrics_states, "metrics link states");
-  EXPLAIN0 (px_sql_webmon_metrics_subscriptions, "metrics subscriptions");
+  EXPLAIN0 (px_sql_webmon_metrics, "metrics");
   printf ("1..%d\n", n);
   return failed ? 1 : 0;
 }

@@ -94,15 +94,6 @@ PX_SQL (webmon_overview,
     "    ELSE format('%s files done in the last hour', done_files) END AS reason "
     "FROM y ORDER BY from_name, to_name");
 
-/* /metrics: each link's state (as the overview's) and its active files:
- * no parameter, so its plan is kept by the session (the overview's is made
- * per request for its filters). */
-PX_SQL (webmon_metrics_states, "from_name,to_name,active_files,state",
-    LINKS_CTES ("), ")
-    "SELECT from_name, to_name, active_files, "
-    LINK_STATE
-    "FROM y ORDER BY from_name, to_name");
-
 /* History for a plot: per series key (the link "FROM>TO", its source or
  * its destination: $3 'link' | 'src' | 'dst') and bin of $2 seconds, over
  * the $1 seconds up to $6 (epoch seconds: now or the page's until=), from
@@ -132,20 +123,22 @@ PX_SQL (webmon_history, "series,t,seconds,done_bytes,done_files,fail_files,queue
 
 /* /errors over the $1 seconds up to $5 (epoch seconds) [$2 from] [$3 to]:
  * per link and reason, the exact count, how many permanent, first and
- * last seen, the latest log (its first $4 characters and its length) and up
+ * last seen, the latest log (its first $4 characters and its size in bytes) and up
  * to three LFNs of the latest errors.  The window is the 5-minute bins after
  * px_bin(end - $1) up to end; its whole hours come from error_hourly
  * (tmdb/schema/012-webmon-rollups.sql), the bins before the first whole
  * hour and from the last partial one from error_summary: never a count over
  * the errors table.  The latest log by its id (LIMIT 1: a lookup per group,
- * never a join with every error), the LFNs by a short backward scan of
- * errors_group_time per group. */
+ * never a join with every error): substr() and octet_length() read only
+ * the start of a long log (a slice of the TOASTed value; left() and
+ * length() would decompress all of it, 100 KB a log).  The LFNs by a short
+ * backward scan of errors_group_time per group. */
 #define ERR_LO "px_bin(to_timestamp($5::float8 - $1::float8))"
 #define ERR_HI "to_timestamp($5::float8)"
 #define ERR_HOUR_A "(px_hour(" ERR_LO ") + interval '1 hour')"
 #define ERR_HOUR_B "px_hour(" ERR_HI " + interval '5 minutes')"
 #define ERR_COLS "from_node, to_node, reason, errors, permanent, first, last, last_id"
-PX_SQL (webmon_errors, "from_name,to_name,reason,n,permanent,first_utc,last_utc,last_id,log,log_length,lfns",
+PX_SQL (webmon_errors, "from_name,to_name,reason,n,permanent,first_utc,last_utc,last_id,log,log_bytes,lfns",
     "WITH b AS (SELECT " ERR_COLS " FROM error_summary WHERE time_bin > " ERR_LO " AND time_bin <= " ERR_HI " "
     "    AND time_bin < " ERR_HOUR_A " "
     "  UNION ALL SELECT " ERR_COLS " FROM error_hourly WHERE time_bin >= " ERR_HOUR_A " AND time_bin < " ERR_HOUR_B " "
@@ -157,12 +150,12 @@ PX_SQL (webmon_errors, "from_name,to_name,reason,n,permanent,first_utc,last_utc,
     "    AND ($3::text IS NULL OR to_node = (SELECT id FROM nodes WHERE name = $3)) "
     "  GROUP BY from_node, to_node, reason) "
     "SELECT fn.name AS from_name, tn.name AS to_name, g.reason, g.n, g.permanent, " UTC ("g.first") " AS first_utc, "
-    "  " UTC ("g.last") " AS last_utc, g.last_id, e.log, e.log_length, "
+    "  " UTC ("g.last") " AS last_utc, g.last_id, e.log, e.log_bytes, "
     "  (SELECT string_agg(s.lfn, E'\\n') FROM (SELECT f.lfn FROM errors x JOIN files f ON f.id = x.file "
     "     WHERE coalesce(x.from_node, 0) = g.from_node AND coalesce(x.to_node, 0) = g.to_node AND x.reason = g.reason "
     "       AND x.time >= g.last - interval '1 hour' AND x.time <= g.last ORDER BY x.time DESC LIMIT 3) s) AS lfns "
     "FROM g LEFT JOIN nodes fn ON fn.id = g.from_node LEFT JOIN nodes tn ON tn.id = g.to_node "
-    "LEFT JOIN LATERAL (SELECT left(e.log, $4::int) AS log, length(e.log) AS log_length FROM errors e "
+    "LEFT JOIN LATERAL (SELECT substr(e.log, 1, $4::int) AS log, octet_length(e.log) AS log_bytes FROM errors e "
     "  WHERE e.id = g.last_id LIMIT 1) e ON true "
     "ORDER BY g.last DESC, 1, 2, 3");
 /* One error's full log (the API's /errors/ID). */
@@ -239,29 +232,6 @@ PX_SQL (webmon_files, "lfn,bytes,checksum,replicas",
     "  AND f.lfn ~>~ coalesce($5, '') "
     "ORDER BY f.lfn USING ~<~ LIMIT $6");
 
-/* /metrics: the cumulative counters per link, errors per link, reason and
- * permanence (error_counters), the queue per link and priority
- * (link_queue), requests per node and state (request_counts): counters
- * and summaries kept by triggers, nothing summed from history per scrape. */
-PX_SQL (webmon_metrics_links, "from_name,to_name,try_files,done_files,done_bytes,fail_files,fail_bytes,expire_files,expire_bytes",
-    "SELECT fn.name AS from_name, tn.name AS to_name, c.try_files, c.done_files, c.done_bytes, c.fail_files, c.fail_bytes, "
-    "  c.expire_files, c.expire_bytes FROM link_counters c JOIN nodes fn ON fn.id = c.from_node "
-    "JOIN nodes tn ON tn.id = c.to_node ORDER BY 1, 2");
-PX_SQL (webmon_metrics_errors, "from_name,to_name,reason,permanent,n",
-    "SELECT coalesce(fn.name, '') AS from_name, coalesce(tn.name, '') AS to_name, c.reason, p.permanent, "
-    "  CASE WHEN p.permanent THEN c.permanent ELSE c.errors - c.permanent END AS n "
-    "FROM error_counters c CROSS JOIN (VALUES (true), (false)) p (permanent) "
-    "LEFT JOIN nodes fn ON fn.id = c.from_node LEFT JOIN nodes tn ON tn.id = c.to_node ORDER BY 1, 2, 3, 4");
-PX_SQL (webmon_metrics_queue, "from_name,to_name,priority,queued_files,queued_bytes",
-    "SELECT fn.name AS from_name, tn.name AS to_name, "
-    "  CASE q.priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'low' END AS priority, "
-    "  sum(q.files)::bigint AS queued_files, sum(q.bytes)::bigint AS queued_bytes "
-    "FROM link_queue q JOIN nodes fn ON fn.id = q.from_node JOIN nodes tn ON tn.id = q.to_node "
-    "WHERE q.state = 'queued' AND q.files > 0 GROUP BY 1, 2, q.priority ORDER BY 1, 2, q.priority");
-PX_SQL (webmon_metrics_requests, "node,state,n",
-    "SELECT n.name AS node, c.state, sum(c.files)::bigint AS n FROM request_counts c JOIN nodes n ON n.id = c.node "
-    "WHERE c.files > 0 GROUP BY 1, 2 ORDER BY 1, 2");
-
 /* /subscriptions, as phedex status's subscriptions (report_status_
  * subscriptions) but from the summaries: files and bytes from blocks,
  * done from block_replicas at the subscription's node, queued = its
@@ -269,10 +239,11 @@ PX_SQL (webmon_metrics_requests, "node,state,n",
  * without a source or a path (request_counts), rate = bytes of its files
  * that reached the node in the last hour (tasks done, by done_at) over the
  * hour (or the subscription's age, at least a minute). */
-#define SUBS_BLOCKS \
-  "WITH sb AS (SELECT s.id AS sub, s.node, b.id AS block, b.is_open, b.files, b.bytes FROM subscriptions s " \
+#define SUBS_BLOCKS_CTE \
+  "sb AS (SELECT s.id AS sub, s.node, b.id AS block, b.is_open, b.files, b.bytes FROM subscriptions s " \
   "    JOIN blocks b ON b.dataset = s.dataset " \
   "  UNION ALL SELECT s.id, s.node, b.id, b.is_open, b.files, b.bytes FROM subscriptions s JOIN blocks b ON b.id = s.block), "
+#define SUBS_BLOCKS "WITH " SUBS_BLOCKS_CTE
 #define SUB_STATE \
   "  CASE WHEN x.files > 0 AND x.files_done >= x.files AND x.closed AND NOT coalesce(d.is_open, false) THEN 'done' " \
   "    WHEN x.files > 0 AND x.files_done >= x.files THEN 'complete' " \
@@ -308,15 +279,64 @@ PX_SQL (webmon_subscriptions,
     "FROM x JOIN nodes n ON n.id = x.node LEFT JOIN datasets d ON d.id = x.dataset LEFT JOIN blocks b ON b.id = x.block "
     "ORDER BY 2, 3");
 
-/* /metrics' phedex_subscriptions: subscriptions per node and state (as
- * /subscriptions says it), without the rates and request counts. */
-PX_SQL (webmon_metrics_subscriptions, "node,state,n",
-    SUBS_BLOCKS
+/* /metrics in one statement (one round trip, one snapshot, no parameter:
+ * each session plans it once): every sample as (its family's number sec,
+ * 1.. in webmon/metrics.c's order, up to four label values a..d, value),
+ * unsorted (Prometheus needs each family's samples together: the page
+ * groups them; sorting 1,500 rows by text here cost more than the rest).
+ * Counters from link_counters and error_counters (monotonic, kept by
+ * triggers); gauges from the summaries kept by triggers (link_queue,
+ * block_replicas, request_counts); link states as the overview says them;
+ * agents running or stopped within the day; subscriptions per node and
+ * state as /subscriptions says them.  Nothing summed from history. */
+#define METRIC_LINK_COUNTERS "FROM link_counters c JOIN nodes fn ON fn.id = c.from_node JOIN nodes tn ON tn.id = c.to_node "
+#define METRIC_OUTCOMES "CROSS JOIN (VALUES ('done'), ('failed'), ('expired')) o (outcome) "
+#define METRIC_QUEUE \
+  "FROM link_queue q JOIN nodes fn ON fn.id = q.from_node JOIN nodes tn ON tn.id = q.to_node " \
+  "WHERE q.state = 'queued' AND q.files > 0 GROUP BY fn.name, tn.name, q.priority "
+#define METRIC_AGENTS \
+  "FROM agents a JOIN nodes n ON n.id = a.node WHERE a.stopped IS NULL OR a.stopped > now() - interval '1 day' "
+#define METRIC_REPLICAS \
+  "FROM nodes n LEFT JOIN (SELECT node, sum(files) AS files, sum(bytes) AS bytes FROM block_replicas GROUP BY node) r " \
+  "  ON r.node = n.id "
+PX_SQL (webmon_metrics, "sec,a,b,c,d,value",
+    LINKS_CTES ("), ")
+    ", " SUBS_BLOCKS_CTE
     "p AS (SELECT sb.sub, sum(sb.files) AS files, coalesce(sum(r.files), 0) AS files_done, "
     "    bool_and(NOT sb.is_open) AS closed "
     "  FROM sb LEFT JOIN block_replicas r ON r.block = sb.block AND r.node = sb.node GROUP BY sb.sub), "
-    "x AS (SELECT s.node, s.dataset, s.suspended_until, coalesce(p.files, 0) AS files, "
-    "    coalesce(p.files_done, 0) AS files_done, coalesce(p.closed, true) AS closed "
-    "  FROM subscriptions s LEFT JOIN p ON p.sub = s.id) "
-    "SELECT n.name AS node, " SUB_STATE ", count(*) AS n "
-    "FROM x JOIN nodes n ON n.id = x.node LEFT JOIN datasets d ON d.id = x.dataset GROUP BY 1, 2 ORDER BY 1, 2");
+    "sx AS (SELECT x.node, " SUB_STATE " FROM (SELECT s.node, s.dataset, s.suspended_until, coalesce(p.files, 0) AS files, "
+    "      coalesce(p.files_done, 0) AS files_done, coalesce(p.closed, true) AS closed "
+    "    FROM subscriptions s LEFT JOIN p ON p.sub = s.id) x LEFT JOIN datasets d ON d.id = x.dataset), "
+    "m AS ("
+    "  SELECT 1 AS sec, 'phedex_link_files_total' AS metric, fn.name AS a, tn.name AS b, o.outcome AS c, NULL::text AS d, "
+    "    (CASE o.outcome WHEN 'done' THEN c.done_files WHEN 'failed' THEN c.fail_files ELSE c.expire_files END)::text AS value "
+    "    " METRIC_LINK_COUNTERS METRIC_OUTCOMES
+    "  UNION ALL SELECT 2, 'phedex_link_bytes_total', fn.name, tn.name, o.outcome, NULL, "
+    "    (CASE o.outcome WHEN 'done' THEN c.done_bytes WHEN 'failed' THEN c.fail_bytes ELSE c.expire_bytes END)::text "
+    "    " METRIC_LINK_COUNTERS METRIC_OUTCOMES
+    "  UNION ALL SELECT 3, 'phedex_link_attempts_total', fn.name, tn.name, NULL, NULL, c.try_files::text " METRIC_LINK_COUNTERS
+    "  UNION ALL SELECT 4, 'phedex_link_queued_files', fn.name, tn.name, "
+    "    CASE q.priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'low' END, NULL, sum(q.files)::text " METRIC_QUEUE
+    "  UNION ALL SELECT 5, 'phedex_link_queued_bytes', fn.name, tn.name, "
+    "    CASE q.priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'low' END, NULL, sum(q.bytes)::text " METRIC_QUEUE
+    "  UNION ALL SELECT 6, 'phedex_link_active_files', from_name, to_name, NULL, NULL, active_files::text FROM y "
+    "  UNION ALL SELECT 7, 'phedex_link_state', from_name, to_name, " LINK_STATE ", NULL, '1' FROM y "
+    "  UNION ALL SELECT 8, 'phedex_link_errors_total', coalesce(fn.name, ''), coalesce(tn.name, ''), c.reason, "
+    "    e.permanent::text, (CASE WHEN e.permanent THEN c.permanent ELSE c.errors - c.permanent END)::text "
+    "    FROM error_counters c CROSS JOIN (VALUES (true), (false)) e (permanent) "
+    "    LEFT JOIN nodes fn ON fn.id = c.from_node LEFT JOIN nodes tn ON tn.id = c.to_node "
+    "  UNION ALL SELECT 9, 'phedex_agent_up', n.name, a.agent, a.host, NULL, CASE WHEN px_alive(a) THEN '1' ELSE '0' END "
+    "    " METRIC_AGENTS
+    "  UNION ALL SELECT 10, 'phedex_agent_heartbeat_timestamp_seconds', n.name, a.agent, a.host, NULL, "
+    "    extract(epoch FROM a.heartbeat)::float8::text " METRIC_AGENTS
+    "  UNION ALL SELECT 11, 'phedex_agent_info', n.name, a.agent, a.host, coalesce(a.version, ''), '1' " METRIC_AGENTS
+    "  UNION ALL SELECT 12, 'phedex_node_replica_files', n.name, NULL, NULL, NULL, coalesce(r.files, 0)::bigint::text "
+    "    " METRIC_REPLICAS
+    "  UNION ALL SELECT 13, 'phedex_node_replica_bytes', n.name, NULL, NULL, NULL, coalesce(r.bytes, 0)::bigint::text "
+    "    " METRIC_REPLICAS
+    "  UNION ALL SELECT 14, 'phedex_requests', n.name, c.state, NULL, NULL, sum(c.files)::bigint::text "
+    "    FROM request_counts c JOIN nodes n ON n.id = c.node WHERE c.files > 0 GROUP BY n.name, c.state "
+    "  UNION ALL SELECT 15, 'phedex_subscriptions', n.name, sx.state, NULL, NULL, count(*)::text "
+    "    FROM sx JOIN nodes n ON n.id = sx.node GROUP BY n.name, sx.state) "
+    "SELECT sec, a, b, c, d, value FROM m");
