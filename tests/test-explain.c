@@ -113,7 +113,7 @@ main (int argc, char **argv)
   /* /errors, /api/v1/errors/ID */
   EXPLAIN (px_sql_webmon_errors, "errors 1 h", PX_INT (3600), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_errors, "errors 24 h", PX_INT (86400), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
-  EXPLAIN (px_sql_webmon_errors, "errors 7 d", PX_INT (604800), PX_NULL, PX_NULL, PX_INT (1 << 30), PX_DOUBLE (now));
+  EXPLAIN (px_sql_webmon_errors, "errors 7 d", PX_INT (604800), PX_NULL, PX_NULL, PX_INT (1000), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_errors, "errors 7 d one link", PX_INT (604800), PX_TEXT (from), PX_TEXT (to), PX_INT (300),
            PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_error, "one error", PX_INT (err));
