@@ -16,11 +16,21 @@
 # planner settings at this size (sequential scans of the big tables).
 # Knobs: BENCH_BLOCKS (1000), BENCH_FILES_PER_BLOCK (1000), BENCH_TASKS (100000),
 # BENCH_ERRORS (200000), BENCH_DAYS (7), BENCH_REQUESTS (200), BENCH_CLIENTS ("1 8"),
+# BENCH_PAGES (names of the pages to time, space-separated; default all),
 # BENCH_KEEP=1 (leave the database running and say where).
+# Before/after in one run: BENCH_BASE=DIR, the build directory of an older
+# phedex (its phedex and phedex-webmon): the fixture is loaded under that
+# schema, copied to a second database, and the first one upgraded with
+# BUILD-DIR's phedex; both webmons run side by side and each page is timed
+# on the base then on BUILD-DIR's, interleaved, so both see the same load.
+# The 1-minute load average is printed beside each page.
 set -u
 B=$(cd "${1:-.}" && pwd) || exit 2
+BASE=""
+[ -n "${BENCH_BASE:-}" ] && { BASE=$(cd "$BENCH_BASE" && pwd) || exit 2; }
 for p in phedex phedex-webmon; do
 	[ -x "$B/$p" ] || { echo "bench-webmon: no $B/$p; build first (make), or pass the build directory" >&2; exit 2; }
+	[ -z "$BASE" ] || [ -x "$BASE/$p" ] || { echo "bench-webmon: no $BASE/$p (BENCH_BASE)" >&2; exit 2; }
 done
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$B:$PATH
@@ -29,8 +39,10 @@ W=$(mktemp -d /dev/shm/bench-webmon.XXXXXX) || exit 2
 chmod 755 "$W"
 PORT=$((58000 + $$ % 1000))
 WEBMON_PID=""
+BASE_PID=""
 cleanup () {
 	[ -n "$WEBMON_PID" ] && kill "$WEBMON_PID" 2>/dev/null
+	[ -n "$BASE_PID" ] && kill "$BASE_PID" 2>/dev/null
 	if [ -z "${BENCH_KEEP:-}" ]; then px_pg_stop "$W/pg"; rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -39,7 +51,7 @@ px_pg_start "$W/pg" $PORT || exit 1
 psql "$PHEDEX_DB" -XAtq -c "ALTER SYSTEM SET shared_buffers = '512MB'" -c "ALTER SYSTEM SET work_mem = '32MB'" >/dev/null
 "$PG_BINDIR/pg_ctl" -D "$W/pg/data" -w restart >/dev/null 2>&1 \
 	|| runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$W/pg/data" -w restart >/dev/null 2>&1
-phedex db init >/dev/null || exit 1
+if [ -n "$BASE" ]; then "$BASE/phedex" db init >/dev/null || exit 1; else phedex db init >/dev/null || exit 1; fi
 echo "== fixture: ${BENCH_BLOCKS:-1000} blocks x ${BENCH_FILES_PER_BLOCK:-1000} files, ${BENCH_TASKS:-100000} tasks, ${BENCH_ERRORS:-200000} errors, ${BENCH_DAYS:-7} days of bins on 50 links"
 t0=$(date +%s)
 psql "$PHEDEX_DB" -Xq -v nodes=8 -v links=50 -v blocks="${BENCH_BLOCKS:-1000}" \
@@ -50,12 +62,29 @@ echo "   loaded in $(( $(date +%s) - t0 )) s:" $(psql "$PHEDEX_DB" -XAtqc "selec
 	select 'replicas', count(*) from replicas union all select 'tasks', count(*) from tasks union all
 	select 'errors', count(*) from errors union all select 'link_history', count(*) from link_history union all
 	select 'requests', count(*) from requests" | tr '|\n' '= ')
+if [ -n "$BASE" ]; then
+	# The base's copy, then this build's schema on the first database.
+	"$BASE/phedex" db grant-reader bench_ro >/dev/null || exit 1
+	psql "$PHEDEX_DB" -XAtq -c "CHECKPOINT" -c "CREATE DATABASE phedex_base TEMPLATE postgres STRATEGY = FILE_COPY" || exit 1
+	phedex db upgrade >/dev/null || exit 1
+	psql "$PHEDEX_DB" -XAtq -c "ANALYZE" || exit 1
+	psql "$(echo "$PHEDEX_DB" | sed 's/dbname=[^ ]*/dbname=phedex_base/')" -XAtq -c "ANALYZE" || exit 1
+	echo "   base: $("$BASE/phedex" --version) (schema $(psql "$(echo "$PHEDEX_DB" | sed 's/dbname=[^ ]*/dbname=phedex_base/')" -XAtqc "select max(version) from px_schema_version")) in database phedex_base; this build: $(phedex --version) (schema $(psql "$PHEDEX_DB" -XAtqc "select max(version) from px_schema_version"))"
+fi
 phedex db grant-reader bench_ro >/dev/null || exit 1
 READER="$(echo "$PHEDEX_DB" | sed 's/user=[^ ]*//') user=bench_ro"
 WPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 phedex-webmon --db "$READER" --listen 127.0.0.1:$WPORT --threads 8 >"$W/webmon.log" 2>&1 &
 WEBMON_PID=$!
 for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$WPORT/healthz" 2>/dev/null && break; sleep 0.2; done
+BPORT=""
+if [ -n "$BASE" ]; then
+	BPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$BASE/phedex-webmon" --db "$(echo "$READER" | sed 's/dbname=[^ ]*/dbname=phedex_base/')" --listen 127.0.0.1:$BPORT \
+		--threads 8 >"$W/webmon-base.log" 2>&1 &
+	BASE_PID=$!
+	for _ in $(seq 50); do curl -fsS -o /dev/null "http://127.0.0.1:$BPORT/healthz" 2>/dev/null && break; sleep 0.2; done
+fi
 q () { psql "$PHEDEX_DB" -XAtqc "$1"; }
 FROM=$(q "select name from nodes order by id limit 1")
 TO=$(q "select name from nodes order by id offset 2 limit 1")
@@ -65,8 +94,9 @@ DATASET=$(q "select name from datasets order by name offset 20 limit 1")
 BLOCK=$(q "select name from blocks order by name offset 70 limit 1")
 LFN=$(q "select lfn from files where id = (select min(id) + count(*) / 2 from files)")
 ERR=$(q "select max(id) from errors")
-export WPORT FROM TO NODE SUB DATASET BLOCK LFN
-echo "== pages: p50 / p95 in ms over ${BENCH_REQUESTS:-200} requests (HTML | JSON), target p95"
+export WPORT BPORT FROM TO NODE SUB DATASET BLOCK LFN
+export BENCH_PAGES="${BENCH_PAGES:-}"
+echo "== pages: p50 / p95 in ms over ${BENCH_REQUESTS:-200} requests (HTML | JSON), target p95${BASE:+; base first, then this build}"
 python3 - "${BENCH_REQUESTS:-200}" ${BENCH_CLIENTS:-1 8} <<'EOF'
 import http.client, os, sys, threading, time, urllib.parse as up
 n = int(sys.argv[1]); clients = [int(c) for c in sys.argv[2:]]
@@ -90,11 +120,11 @@ pages = [  # (name, path, target ms)
     ("LFN exact", "/data?lfn=%s&refresh=0" % q(e["LFN"], safe=""), 50),
     ("LFN prefix", "/data?lfn=%s&refresh=0" % q(e["LFN"].rsplit("/", 1)[0] + "/file_12*", safe=""), 50),
 ]
-def run(path, conc):
+def run(path, conc, port):
     times, errs = [], []
     lock = threading.Lock(); left = [n]
     def worker():
-        c = http.client.HTTPConnection("127.0.0.1", int(e["WPORT"]), timeout=60)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
                 if left[0] == 0: return
@@ -104,7 +134,7 @@ def run(path, conc):
                 c.request("GET", path); r = c.getresponse(); r.read()
                 st = r.status
             except Exception as x:
-                st = str(x); c = http.client.HTTPConnection("127.0.0.1", int(e["WPORT"]), timeout=60)
+                st = str(x); c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             dt = (time.perf_counter() - t) * 1000
             with lock:
                 times.append(dt)
@@ -119,19 +149,25 @@ def api_path(path):
     if path == "/metrics": return None
     if path.startswith("/?"): return "/api/v1/" + path[1:]
     return "/api/v1" + path
+only = e["BENCH_PAGES"].split()
+ports = ([("base", int(e["BPORT"]))] if e.get("BPORT") else []) + [("", int(e["WPORT"]))]
+def fmt(r):
+    return ("%8.1f/%7.1f" % (r[0], r[1])) if r else "        -/      -"
 for conc in clients:
-    print("-- %d client%s" % (conc, "" if conc == 1 else "s"))
-    print("%-18s %17s %17s %7s  %s" % ("page", "HTML p50/p95", "JSON p50/p95", "target", ""))
+    print("-- %d client%s (load average %.2f %.2f %.2f)" % ((conc, "" if conc == 1 else "s") + os.getloadavg()))
+    print("%-18s %-4s %17s %17s %7s  %-7s %s" % ("page", "", "HTML p50/p95", "JSON p50/p95", "target", "", "load"))
     for name, path, target in pages:
-        h50, h95, herr = run(path, conc)
-        ap = api_path(path)
-        j = run(ap, conc) if ap else None
-        worst = max(h95, j[1] if j else 0)
-        verdict = "ok" if worst <= target else "MISSES"
-        errs = herr + (j[2] if j else [])
-        print("%-18s %8.1f/%7.1f %8s %7d  %s%s" % (
-            name, h50, h95, ("%8.1f/%7.1f" % (j[0], j[1])) if j else "        -/      -", target, verdict,
-            ("  (non-200: %s)" % sorted(set(map(str, errs)))) if errs else ""), flush=True)
+        if only and name.replace(" ", "_") not in only and name not in only: continue
+        for label, port in ports:
+            h = run(path, conc, port)
+            ap = api_path(path)
+            j = run(ap, conc, port) if ap else None
+            worst = max(h[1], j[1] if j else 0)
+            verdict = "ok" if worst <= target else "MISSES"
+            errs = h[2] + (j[2] if j else [])
+            print("%-18s %-4s %17s %17s %7d  %-7s %.2f%s" % (
+                name, label, fmt(h), fmt(j), target, verdict, os.getloadavg()[0],
+                ("  (non-200: %s)" % sorted(set(map(str, errs)))) if errs else ""), flush=True)
 EOF
 if [ -x "$B/tests/test-explain" ]; then
 	echo "== page statements with default planner settings at this size (sequential scans of files, replicas, tasks, errors)"

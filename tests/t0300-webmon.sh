@@ -228,6 +228,25 @@ test_expect_success '/metrics: counters from the counters table, labels escaped,
 	test "$(get /healthz h.txt)" = 200 && test "$(get /api/v1/version v.json)" = 200
 EOT
 
+test_expect_success '/errors: exact counts over whole hours and their edges; a long log cut, with its size' - <<\EOT
+	psql "$OWNER_DB" -XAtq -c "INSERT INTO errors (file, from_node, to_node, reason, log, time)
+	  SELECT (SELECT min(id) FROM files), a.id, b.id, 'checksum', 'adler32 mismatch', now() - t
+	  FROM nodes a, nodes b, (VALUES (interval '3 hours'), (interval '3 hours 10 minutes'), (interval '30 hours')) v (t)
+	  WHERE a.name = 'T1_Src' AND b.name = 'T2_Dst'" \
+	  -c "INSERT INTO errors (file, from_node, to_node, reason, log) SELECT (SELECT min(id) FROM files), a.id, b.id,
+	  'size', repeat('size mismatch; ', 400) FROM nodes a, nodes b WHERE a.name = 'T1_Src' AND b.name = 'T2_Dst'" &&
+	for p in 1h 24h 7d; do test "$(get "/api/v1/errors?period=$p" "e$p.json")" = 200 || exit 1; done &&
+	python3 -c "
+import json
+def rows(p): return {r['reason']: r for r in json.load(open('e%s.json' % p))['errors'] if r['from'] == 'T1_Src'}
+assert 'checksum' not in rows('1h'), rows('1h')
+assert rows('24h')['checksum']['n'] == 2 and rows('7d')['checksum']['n'] == 3, (rows('24h'), rows('7d'))
+s = rows('1h')['size']
+assert s['n'] == 1 and s['log_bytes'] == 6000 and s['log'] == ('size mismatch; ' * 400)[:1000], s" &&
+	get "/errors?period=1h&refresh=0" long.html >/dev/null && wellformed long.html &&
+	grep -q "full text (6000 bytes)" long.html
+EOT
+
 test_expect_success 'PostgreSQL stopped: a 503 banner, a JSON error, db_up 0; back without restarting webmon' - <<\EOT
 	px_pg_stop "$W/pg" &&
 	test "$(get "/?refresh=0" down.html)" = 503 && grep -q "database unreachable since" down.html &&

@@ -111,7 +111,9 @@ main (int argc, char **argv)
   EXPLAIN (px_sql_webmon_node_unmerged, "node unmerged", PX_INT (node_id));
   EXPLAIN (px_sql_webmon_agents, "node agents", PX_TEXT (node));
   /* /errors, /api/v1/errors/ID */
+  EXPLAIN (px_sql_webmon_errors, "errors 1 h", PX_INT (3600), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_errors, "errors 24 h", PX_INT (86400), PX_NULL, PX_NULL, PX_INT (300), PX_DOUBLE (now));
+  EXPLAIN (px_sql_webmon_errors, "errors 7 d", PX_INT (604800), PX_NULL, PX_NULL, PX_INT (1000), PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_errors, "errors 7 d one link", PX_INT (604800), PX_TEXT (from), PX_TEXT (to), PX_INT (300),
            PX_DOUBLE (now));
   EXPLAIN (px_sql_webmon_error, "one error", PX_INT (err));
@@ -131,10 +133,7 @@ main (int argc, char **argv)
   EXPLAIN (px_sql_webmon_files, "LFN prefix", PX_NULL, PX_NULL, PX_TEXT (prefix), PX_TEXT (pattern), PX_NULL,
            PX_INT (100));
   /* /metrics */
-  EXPLAIN0 (px_sql_webmon_metrics_links, "metrics counters");
-  EXPLAIN0 (px_sql_webmon_metrics_queue, "metrics queue");
-  EXPLAIN0 (px_sql_webmon_metrics_errors, "metrics errors");
-  EXPLAIN0 (px_sql_webmon_metrics_requests, "metrics requests");
+  EXPLAIN0 (px_sql_webmon_metrics, "metrics");
   printf ("1..%d\n", n);
   return failed ? 1 : 0;
 }

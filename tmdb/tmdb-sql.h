@@ -91,10 +91,7 @@
   X (webmon_datasets) \
   X (webmon_blocks) \
   X (webmon_files) \
-  X (webmon_metrics_links) \
-  X (webmon_metrics_errors) \
-  X (webmon_metrics_queue) \
-  X (webmon_metrics_requests) \
+  X (webmon_metrics) \
   X (handoff_seen) \
   X (handoff_known) \
   X (handoff_block) \

@@ -23,17 +23,27 @@ PX_SQL (report_nodes, "name,kind,files,bytes,agents,has_tfc",
     "ORDER BY n.name");
 /* phedex links [$1 node]: from, to, distance, active, measured rate, queued
  * files and bytes now, errors in the last hour, download agent alive at the
- * destination.  The rate is the bytes done in the history bins of the last
- * hour over the time they span: from the first bin's start to the last
- * bin's end (now, for the current bin) — an idle stretch after the last
- * bin does not dilute it.  NULL without history. */
+ * destination; from the summaries kept by triggers, not the open tasks or
+ * the errors of the hour (also phedex-webmon's /links).  The rate is the
+ * bytes done in the history bins of the last hour over the time they span:
+ * from the first bin's start to the last bin's end (now, for the current
+ * bin) — an idle stretch after the last bin does not dilute it.  NULL
+ * without history. */
 PX_SQL (report_links, "from_name,to_name,distance,active,rate,queued_files,queued_bytes,errors,download_alive",
     "WITH h AS (SELECT from_node, to_node, sum(done_bytes) AS done_bytes, "
     "    extract(epoch FROM least(max(time_bin) + interval '5 minutes', now()) - min(time_bin)) AS span "
     "  FROM link_history WHERE time_bin > now() - interval '1 hour' GROUP BY from_node, to_node), "
-    "q AS (SELECT t.from_node, t.to_node, count(*) AS files, sum(f.bytes) AS bytes FROM tasks t "
-    "  JOIN files f ON f.id = t.file WHERE t.state = 'queued' GROUP BY t.from_node, t.to_node), "
-    "e AS (SELECT from_node, to_node, count(*) AS n FROM errors WHERE time > now() - interval '1 hour' "
+    /* The queue from link_queue (kept by triggers, tmdb/schema/008-webmon-speed.sql), not the open tasks. */
+    "q AS (SELECT from_node, to_node, sum(files) AS files, sum(bytes) AS bytes FROM link_queue "
+    "  WHERE state = 'queued' GROUP BY from_node, to_node), "
+    /* Errors of the last hour: the whole 5-minute bins from error_summary
+     * (tmdb/schema/005-webmon.sql), the errors of the first, partial bin
+     * one by one (a few minutes of errors by errors_time). */
+    "e AS (SELECT from_node, to_node, sum(n) AS n FROM ("
+    "    SELECT from_node, to_node, errors AS n FROM error_summary "
+    "      WHERE time_bin >= px_bin(now() - interval '1 hour') + interval '5 minutes' "
+    "    UNION ALL SELECT from_node, to_node, 1 FROM errors WHERE time > now() - interval '1 hour' "
+    "      AND time < px_bin(now() - interval '1 hour') + interval '5 minutes') x "
     "  GROUP BY from_node, to_node), "
     "a AS (SELECT DISTINCT node FROM agents WHERE agent = 'download' AND " ALIVE ") "
     "SELECT fn.name AS from_name, tn.name AS to_name, l.distance, l.active, "

@@ -306,14 +306,9 @@ answer_metrics (struct MHD_Connection *c)
   GString *out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   PxTmdb *db = thread_connection (&error);
-  if (db && !px_tmdb_exec_sql (db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", &error))
-    db = NULL;
-  px_web_metrics (db, out, db != NULL);
-  if (db)
-    {
-      px_tmdb_rollback (db);
-      mark_up ();
-    }
+  /* One statement: its own snapshot, no transaction to open and close. */
+  if (px_web_metrics (db, out, db != NULL))
+    mark_up ();
   else
     mark_down ();
   return respond (c, 200, "text/plain; version=0.0.4; charset=utf-8", out, NULL, 0);

@@ -2,7 +2,8 @@
  * from link_counters and error_counters (monotonic tables kept by triggers),
  * gauges from the summaries kept by triggers (link_queue, block_replicas,
  * request_counts), never from summing history or counting replicas per
- * scrape; no LFN or id is a label. */
+ * scrape; no LFN or id is a label.  One statement (webmon_metrics, no
+ * parameter: each session plans it once) gives every sample. */
 #include "config.h"
 #include "webmon.h"
 #include <string.h>
@@ -109,104 +110,75 @@ self_metrics (GString *out, gboolean db_up)
   g_mutex_unlock (&lock);
 }
 
-void
+/* The families webmon_metrics returns, in its order, with their label keys. */
+static const struct
+{
+  const char *name, *type, *help;
+  const char *keys[4];
+} families[] = {
+  { "phedex_link_files_total", "counter", "files per link and outcome (done, failed, expired)", { "from", "to", "outcome" } },
+  { "phedex_link_bytes_total", "counter", "bytes per link and outcome", { "from", "to", "outcome" } },
+  { "phedex_link_attempts_total", "counter", "transfer attempts per link", { "from", "to" } },
+  { "phedex_link_queued_files", "gauge", "files queued per link and priority", { "from", "to", "priority" } },
+  { "phedex_link_queued_bytes", "gauge", "bytes queued per link and priority", { "from", "to", "priority" } },
+  { "phedex_link_active_files", "gauge", "files in transfer per link", { "from", "to" } },
+  { "phedex_link_state", "gauge", "1 for the link's state (ok idle inactive agents_down failing warning stalled)",
+    { "from", "to", "state" } },
+  { "phedex_link_errors_total", "counter", "errors per link, reason and permanence (from is empty at rest)",
+    { "from", "to", "reason", "permanent" } },
+  { "phedex_agent_up", "gauge", "1 while the agent is alive (px_alive)", { "node", "agent", "host" } },
+  { "phedex_agent_heartbeat_timestamp_seconds", "gauge", "the agent's last heartbeat", { "node", "agent", "host" } },
+  { "phedex_agent_info", "gauge", "the agent's version", { "node", "agent", "host", "version" } },
+  { "phedex_node_replica_files", "gauge", "good replicas per node", { "node" } },
+  { "phedex_node_replica_bytes", "gauge", "bytes of good replicas per node", { "node" } },
+  { "phedex_requests", "gauge", "requests per destination and state", { "node", "state" } },
+  { "phedex_subscriptions", "gauge", "subscriptions per node and state", { "node", "state" } },
+};
+
+gboolean
 px_web_metrics (PxTmdb *db, GString *out, gboolean db_up)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PxRows) c = db_up ? px_tmdb_query0 (db, px_sql_webmon_metrics_links, &error) : NULL;
-  g_autoptr(PxRows) q = c ? px_tmdb_query0 (db, px_sql_webmon_metrics_queue, &error) : NULL;
-  g_autoptr(PxRows) s = q ? px_tmdb_query (db, px_sql_webmon_overview, &error, PX_NULL, PX_NULL) : NULL;
-  g_autoptr(PxRows) e = s ? px_tmdb_query0 (db, px_sql_webmon_metrics_errors, &error) : NULL;
-  g_autoptr(PxRows) a = e ? px_tmdb_query (db, px_sql_webmon_agents, &error, PX_NULL) : NULL;
-  g_autoptr(PxRows) n = a ? px_tmdb_query0 (db, px_sql_webmon_nodes, &error) : NULL;
-  g_autoptr(PxRows) r = n ? px_tmdb_query0 (db, px_sql_webmon_metrics_requests, &error) : NULL;
-  g_autoptr(PxRows) sub = r ? px_tmdb_query0 (db, px_sql_webmon_subscriptions, &error) : NULL;
-  if (db_up && !sub)
+  g_autoptr(PxRows) m = db_up ? px_tmdb_query0 (db, px_sql_webmon_metrics, &error) : NULL;
+  if (db_up && !m)
     {
       g_warning ("/metrics: %s", error->message);
       db_up = FALSE;
     }
   self_metrics (out, db_up);
   if (!db_up)
-    return;
-  help (out, "phedex_link_files_total", "counter", "files per link and outcome (done, failed, expired)");
-  help (out, "phedex_link_bytes_total", "counter", "bytes per link and outcome");
-  help (out, "phedex_link_attempts_total", "counter", "transfer attempts per link");
-  for (guint i = 0; i < px_rows_count (c); i++)
+    return FALSE;
+  static const char *const cols[] = { "a", "b", "c", "d" };
+  guint n = px_rows_count (m);
+  /* The rows come unsorted: each family's together, in the order of its
+   * rows (a family's sec is its index + 1). */
+  g_autofree guint *order = g_new (guint, n + 1);
+  guint start[G_N_ELEMENTS (families) + 2] = { 0 };
+  for (guint i = 0; i < n; i++)
     {
-      const char *f = px_rows_text (c, i, "from_name"), *t = px_rows_text (c, i, "to_name");
-      const char *outcome[][3] = { { "done", "done_files", "done_bytes" }, { "failed", "fail_files", "fail_bytes" },
-                                   { "expired", "expire_files", "expire_bytes" } };
-      for (guint k = 0; k < 3; k++)
+      gint64 sec = px_rows_int (m, i, "sec");
+      start[CLAMP (sec, 0, (gint64) G_N_ELEMENTS (families)) + 1]++;
+    }
+  for (guint f = 1; f < G_N_ELEMENTS (start); f++)
+    start[f] += start[f - 1];
+  guint fill[G_N_ELEMENTS (start)];
+  memcpy (fill, start, sizeof fill);
+  for (guint i = 0; i < n; i++)
+    order[fill[CLAMP (px_rows_int (m, i, "sec"), 0, (gint64) G_N_ELEMENTS (families))]++] = i;
+  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      help (out, families[f].name, families[f].type, families[f].help);
+      for (guint k = start[f + 1]; k < start[f + 2]; k++)
         {
-          const char *l[] = { "from", f, "to", t, "outcome", outcome[k][0], NULL };
-          sample (out, "phedex_link_files_total", l, px_rows_text (c, i, outcome[k][1]));
-          sample (out, "phedex_link_bytes_total", l, px_rows_text (c, i, outcome[k][2]));
+          guint i = order[k];
+          const char *l[9] = { NULL };
+          for (guint j = 0; j < 4 && families[f].keys[j]; j++)
+            {
+              const char *v = px_rows_text (m, i, cols[j]);
+              l[2 * j] = families[f].keys[j], l[2 * j + 1] = v ? v : "";
+            }
+          sample (out, families[f].name, l, px_rows_text (m, i, "value"));
         }
-      sample (out, "phedex_link_attempts_total", (const char *[]){ "from", f, "to", t, NULL }, px_rows_text (c, i, "try_files"));
     }
-  help (out, "phedex_link_queued_files", "gauge", "files queued per link and priority");
-  help (out, "phedex_link_queued_bytes", "gauge", "bytes queued per link and priority");
-  for (guint i = 0; i < px_rows_count (q); i++)
-    {
-      const char *l[] = { "from", px_rows_text (q, i, "from_name"), "to", px_rows_text (q, i, "to_name"), "priority",
-                          px_rows_text (q, i, "priority"), NULL };
-      sample (out, "phedex_link_queued_files", l, px_rows_text (q, i, "queued_files"));
-      sample (out, "phedex_link_queued_bytes", l, px_rows_text (q, i, "queued_bytes"));
-    }
-  help (out, "phedex_link_active_files", "gauge", "files in transfer per link");
-  for (guint i = 0; i < px_rows_count (s); i++)
-    sample (out, "phedex_link_active_files", (const char *[]){ "from", px_rows_text (s, i, "from_name"), "to",
-            px_rows_text (s, i, "to_name"), NULL }, px_rows_text (s, i, "active_files"));
-  help (out, "phedex_link_state", "gauge", "1 for the link's state (ok idle inactive agents_down failing warning stalled)");
-  for (guint i = 0; i < px_rows_count (s); i++)
-    sample (out, "phedex_link_state", (const char *[]){ "from", px_rows_text (s, i, "from_name"), "to",
-            px_rows_text (s, i, "to_name"), "state", px_rows_text (s, i, "state"), NULL }, "1");
-  help (out, "phedex_link_errors_total", "counter", "errors per link, reason and permanence (from is empty at rest)");
-  for (guint i = 0; i < px_rows_count (e); i++)
-    sample (out, "phedex_link_errors_total", (const char *[]){ "from", px_rows_text (e, i, "from_name"), "to",
-            px_rows_text (e, i, "to_name"), "reason", px_rows_text (e, i, "reason"), "permanent",
-            px_rows_bool (e, i, "permanent") ? "true" : "false", NULL }, px_rows_text (e, i, "n"));
-  help (out, "phedex_agent_up", "gauge", "1 while the agent is alive (px_alive)");
-  help (out, "phedex_agent_heartbeat_timestamp_seconds", "gauge", "the agent's last heartbeat");
-  help (out, "phedex_agent_info", "gauge", "the agent's version");
-  for (guint i = 0; i < px_rows_count (a); i++)
-    {
-      const char *l[] = { "node", px_rows_text (a, i, "node"), "agent", px_rows_text (a, i, "agent"), "host",
-                          px_rows_text (a, i, "host"), NULL };
-      sample (out, "phedex_agent_up", l, px_rows_bool (a, i, "alive") ? "1" : "0");
-      sample (out, "phedex_agent_heartbeat_timestamp_seconds", l, px_rows_text (a, i, "heartbeat_epoch"));
-      const char *v = px_rows_text (a, i, "version");
-      const char *li[] = { "node", l[1], "agent", l[3], "host", l[5], "version", v ? v : "", NULL };
-      sample (out, "phedex_agent_info", li, "1");
-    }
-  help (out, "phedex_node_replica_files", "gauge", "good replicas per node");
-  help (out, "phedex_node_replica_bytes", "gauge", "bytes of good replicas per node");
-  for (guint i = 0; i < px_rows_count (n); i++)
-    {
-      const char *l[] = { "node", px_rows_text (n, i, "name"), NULL };
-      sample (out, "phedex_node_replica_files", l, px_rows_text (n, i, "files"));
-      sample (out, "phedex_node_replica_bytes", l, px_rows_text (n, i, "bytes"));
-    }
-  help (out, "phedex_requests", "gauge", "requests per destination and state");
-  for (guint i = 0; i < px_rows_count (r); i++)
-    sample (out, "phedex_requests", (const char *[]){ "node", px_rows_text (r, i, "node"), "state",
-            px_rows_text (r, i, "state"), NULL }, px_rows_text (r, i, "n"));
-  help (out, "phedex_subscriptions", "gauge", "subscriptions per node and state");
-  g_autoptr(GHashTable) subs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < px_rows_count (sub); i++)
-    {
-      char *k = g_strdup_printf ("%s\n%s", px_rows_text (sub, i, "node"), px_rows_text (sub, i, "state"));
-      g_hash_table_insert (subs, k, GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (subs, k)) + 1));
-    }
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, subs);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      g_auto(GStrv) ns = g_strsplit (k, "\n", 2);
-      char num[16];
-      g_snprintf (num, sizeof num, "%d", GPOINTER_TO_INT (v));
-      sample (out, "phedex_subscriptions", (const char *[]){ "node", ns[0], "state", ns[1], NULL }, num);
-    }
+  return TRUE;
 }

@@ -26,8 +26,10 @@ px_web_url (GString *out, const char *component)
 void
 px_web_prom_label (GString *out, const char *value)
 {
-  g_autofree char *valid = g_utf8_make_valid (value ? value : "", -1);
-  for (const char *p = valid; *p; p++)
+  value = value ? value : "";
+  /* (Most labels are valid already: no copy for them.) */
+  g_autofree char *valid = g_utf8_validate (value, -1, NULL) ? NULL : g_utf8_make_valid (value, -1);
+  for (const char *p = valid ? valid : value; *p; p++)
     switch (*p)
       {
       case '\\': g_string_append (out, "\\\\"); break;
@@ -510,9 +512,12 @@ page_errors (PxWebReq *req, char **parts, GError **error)
         }
       return TRUE;
     }
-  const int cut = 300;
+  /* The latest log's first characters (the API too: log_bytes says how
+   * long it is, /api/v1/errors/LAST_ID has it in full; a page of groups
+   * whose latest logs are 100 KB each would otherwise be megabytes). */
+  const int cut = req->api ? 1000 : 300;
   g_autoptr(PxRows) r = px_tmdb_query (req->db, px_sql_webmon_errors, error, PX_INT (req->period), PX_TEXT (arg (req, "from")),
-                                      PX_TEXT (arg (req, "to")), PX_INT (req->api ? 1 << 30 : cut), PX_DOUBLE (req->end));
+                                      PX_TEXT (arg (req, "to")), PX_INT (cut), PX_DOUBLE (req->end));
   if (!r)
     return FALSE;
   g_string_assign (req->title, "errors");
@@ -522,7 +527,8 @@ page_errors (PxWebReq *req, char **parts, GError **error)
         { "from", NULL, PX_TABLE_TEXT, .sql = "from_name" }, { "to", NULL, PX_TABLE_TEXT, .sql = "to_name" },
         { "reason", NULL, PX_TABLE_TEXT }, { "n", NULL, PX_TABLE_INT }, { "permanent", NULL, PX_TABLE_INT },
         { "first", NULL, PX_TABLE_TEXT, .sql = "first_utc" }, { "last", NULL, PX_TABLE_TEXT, .sql = "last_utc" },
-        { "last_id", NULL, PX_TABLE_INT }, { "log", NULL, PX_TABLE_TEXT }, { "lfns", NULL, PX_TABLE_TEXT }, { NULL }
+        { "last_id", NULL, PX_TABLE_INT }, { "log", NULL, PX_TABLE_TEXT }, { "log_bytes", NULL, PX_TABLE_INT },
+        { "lfns", NULL, PX_TABLE_TEXT }, { NULL }
       };
       g_autoptr(PxTable) t = px_table_new (cols);
       px_table_add_rows (t, r);
@@ -552,9 +558,10 @@ page_errors (PxWebReq *req, char **parts, GError **error)
       cell (o, px_rows_text (r, i, "last_utc"), FALSE);
       g_string_append (o, "<td class=\"log\"><pre>");
       px_web_html (o, px_rows_text (r, i, "log"));
-      if (px_rows_int (r, i, "log_length") > cut)
+      const char *log = px_rows_text (r, i, "log");
+      if (px_rows_int (r, i, "log_bytes") > (gint64) strlen (log ? log : ""))
         g_string_append_printf (o, "…</pre><a href=\"/api/v1/errors/%" G_GINT64_FORMAT "\">full text (%" G_GINT64_FORMAT
-                                   " characters)</a></td>", px_rows_int (r, i, "last_id"), px_rows_int (r, i, "log_length"));
+                                   " bytes)</a></td>", px_rows_int (r, i, "last_id"), px_rows_int (r, i, "log_bytes"));
       else
         g_string_append (o, "</pre></td>");
       g_string_append (o, "<td><ul>");

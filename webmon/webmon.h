@@ -55,6 +55,7 @@ void px_plot_svg (PxPlot *plot, GString *out);
 void px_plot_free (PxPlot *plot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PxPlot, px_plot_free)
 
-/* /metrics: written without a snapshot when the database is down. */
-void px_web_metrics (PxTmdb *db, GString *out, gboolean db_up);
+/* /metrics: written without the database's part when it is down (DB_UP
+ * FALSE) or its statement fails; FALSE then. */
+gboolean px_web_metrics (PxTmdb *db, GString *out, gboolean db_up);
 void px_web_metrics_request (const char *page, int status, double seconds);
