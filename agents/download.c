@@ -1,7 +1,8 @@
-/* download.c — executes the tasks whose destination is this node: claims a
+/* download.c — executes the tasks whose destination is this node: picks a
  * batch (each link into the node limited to [download] link-concurrency
  * active tasks over all agents), resolves both PFNs from the catalogues,
- * records the temporary names (so a crash leaves nothing unknown), runs up
+ * claims the batch with its temporary names in the same transaction (so a
+ * crash leaves nothing unknown, and each task is written once), runs up
  * to [download] concurrency copies at once through the backend for the URL
  * scheme, each with a timeout scaled by its size and the site's validate and
  * delete hooks around it, and reports the batch in one statement. */
@@ -454,13 +455,22 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   if (px_agent_stopping ())
     return TRUE;
 
-  g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (a->agent_id),
-                                           PX_INT (batch), PX_INT (a->set.download.link_concurrency));
-  if (!claim)
+  /* Pick (and lock) the batch, resolve its names, claim it with them: one
+   * transaction, one write per task. */
+  if (!px_tmdb_begin (a->db, error))
     return FALSE;
+  g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (batch),
+                                           PX_INT (a->set.download.link_concurrency));
+  if (!claim)
+    {
+      px_tmdb_rollback (a->db);
+      return FALSE;
+    }
   guint n = px_rows_count (claim);
   if (n == 0)
     {
+      if (!px_tmdb_commit (a->db, error))
+        return FALSE;
       g_autoptr(PxRows) next = px_tmdb_query (a->db, px_sql_download_next_try, error, PX_INT (node));
       if (!next)
         return FALSE;
@@ -488,19 +498,21 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       j->custodial = px_rows_bool (claim, i, "is_custodial");
       j->seen_bytes = -1;
       j->timeout = base + (double) j->bytes / min_rate;
-      if (resolve (a, j))
-        {
-          px_tmdb_array_int (ids, j->id);
-          px_tmdb_array_text (f, j->from_pfn);
-          px_tmdb_array_text (t, j->to_pfn);
-          px_tmdb_array_text (p, j->tmp_pfn);
-        }
+      /* A task whose names cannot be resolved is claimed all the same
+       * (without names) and reported failed. */
+      resolve (a, j);
+      px_tmdb_array_int (ids, j->id);
+      px_tmdb_array_text (f, j->from_pfn);
+      px_tmdb_array_text (t, j->to_pfn);
+      px_tmdb_array_text (p, j->tmp_pfn);
     }
-  /* Only tasks still claimed by this agent start (it may have been stopped
-   * between the claim and here, and another agent taken them back). */
+  /* The claim proper, with the names; the transaction held the picked
+   * tasks meanwhile, so all of them start. */
   g_autoptr(PxRows) started = px_tmdb_query (a->db, px_sql_download_start, error, PX_ARRAY (ids), PX_ARRAY (f),
                                              PX_ARRAY (t), PX_ARRAY (p), PX_INT (a->agent_id));
-  gboolean ok = started != NULL;
+  gboolean ok = started != NULL && px_tmdb_commit (a->db, error);
+  if (!ok)
+    px_tmdb_rollback (a->db);
   if (ok)
     {
       g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);

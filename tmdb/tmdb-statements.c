@@ -313,27 +313,38 @@ PX_SQL (download_release_stale, "task",
     "INSERT INTO errors (task, file, from_node, to_node, reason, log) "
     "SELECT id, file, from_node, to_node, 'lost', 'the download agent holding this transfer stopped heart-beating; "
     "task re-queued' FROM s RETURNING task");
-/* Each link into the node gets at most $4 active tasks (over all its
- * download agents): per source, the room left, filled in priority order. */
+/* The claim is two statements in one transaction, so that a task is
+ * written once when it starts (not once claimed and again with its names):
+ * download_claim picks and locks the batch (FOR UPDATE: no write), the
+ * agent resolves the PFNs, and download_start claims the picked tasks with
+ * their names; the temporary name carries the attempt the claim gives
+ * ("attempts", already counted here).  An agent that dies in between
+ * rolls back: nothing was claimed.  Each link into the node gets at most $4
+ * active tasks (over all its download agents): per source, the room left,
+ * filled in priority order, each by the (to_node, state, from_node,
+ * priority, id) index. */
 PX_SQL (download_claim, "id,attempts,lfn,bytes,checksum,from_node,is_custodial",
     "WITH busy AS (SELECT from_node, count(*) AS n FROM tasks WHERE to_node = $1 AND state = 'active' "
     "  GROUP BY from_node), "
-    "room AS (SELECT l.from_node, greatest($4::int - coalesce(b.n, 0), 0) AS n FROM links l "
+    "room AS (SELECT l.from_node, greatest($3::int - coalesce(b.n, 0), 0) AS n FROM links l "
     "  LEFT JOIN busy b ON b.from_node = l.from_node WHERE l.to_node = $1), "
     "pick AS (SELECT c.id FROM room CROSS JOIN LATERAL (SELECT id, priority FROM tasks q WHERE q.to_node = $1 "
     "    AND q.state = 'queued' AND q.from_node = room.from_node AND q.next_try <= now() "
     "    AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = q.file AND r.node = $1 AND r.state = 'ok') "
     "    ORDER BY q.priority, q.id LIMIT room.n FOR UPDATE SKIP LOCKED) c "
-    "  WHERE room.n > 0 ORDER BY c.priority, c.id LIMIT $3) "
-    "UPDATE tasks t SET state = 'active', claimed_by = $2, claimed_at = now(), attempts = t.attempts + 1 "
-    "FROM files f WHERE t.id = ANY (ARRAY (SELECT id FROM pick)) AND f.id = t.file "
-    "RETURNING t.id, t.attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial");
+    "  WHERE room.n > 0 ORDER BY c.priority, c.id LIMIT $2) "
+    "SELECT t.id, t.attempts + 1 AS attempts, f.lfn, f.bytes, f.checksum, t.from_node, t.is_custodial "
+    "FROM tasks t JOIN files f ON f.id = t.file WHERE t.id = ANY (ARRAY (SELECT id FROM pick)) "
+    "ORDER BY t.priority, t.id");
 PX_SQL (download_next_try, "seconds",
     "SELECT extract(epoch FROM min(next_try) - now())::float8 AS seconds FROM tasks WHERE to_node = $1 AND state = 'queued'");
+/* The claim proper, of tasks download_claim picked (still queued: this
+ * transaction holds their locks), with the names the agent resolved. */
 PX_SQL (download_start, "id",
     "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, f, t, p)) "
-    "UPDATE tasks t SET from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p FROM " KEYED " "
-    "WHERE " BY_KEY ("'active'", "$5") " RETURNING t.id");
+    "UPDATE tasks t SET state = 'active', claimed_by = $5, claimed_at = now(), attempts = t.attempts + 1, "
+    "  from_pfn = r.f, to_pfn = r.t, tmp_pfn = r.p FROM " KEYED " "
+    "WHERE t.ctid = r.tid AND t.state IS NOT DISTINCT FROM 'queued' RETURNING t.id");
 /* $8: the copy is already at its final name (validate-command said so). */
 PX_SQL (download_report, "id",
     "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
