@@ -252,7 +252,7 @@ gen () { python3 "$W/gen.py" "$@" || die "generating $3 failed"; }
 # sites' agents idle, then subscribe and wait for every replica.
 tp_run () {
 	_cfg=$1
-	IFS=: read -r _db _dc _vb _pb _rb <<EOF
+	IFS=: read -r _dlb _dc _vb _pb _rb <<EOF
 $_cfg
 EOF
 	[ "$_cfg" = default ] && _dc=default _vb=default _pb=default _rb=default
@@ -260,8 +260,8 @@ EOF
 	phedex node add T1_Bench_Source T2_Bench_Dest >/dev/null && phedex link add T1_Bench_Source T2_Bench_Dest >/dev/null ||
 		die "cannot add nodes"
 	# Source storage: the files generated once, moved into this run's site.
-	site_conf T1_Bench_Source 60 "$_db" "$_dc" "$_vb" "$_pb" "$_rb"
-	site_conf T2_Bench_Dest 60 "$_db" "$_dc" "$_vb" "$_pb" "$_rb"
+	site_conf T1_Bench_Source 60 "$_dlb" "$_dc" "$_vb" "$_pb" "$_rb"
+	site_conf T2_Bench_Dest 60 "$_dlb" "$_dc" "$_vb" "$_pb" "$_rb"
 	rmdir "$W/sites/T1_Bench_Source/storage" && mv "$W/tp-files" "$W/sites/T1_Bench_Source/storage" || die "no files"
 	_t0=$(now)
 	phedex inject --node T1_Bench_Source --tfc "$W/sites/T1_Bench_Source/storage.xml" "$W/tp.xml" >/dev/null ||
@@ -293,7 +293,7 @@ EOF
 	_rate=$(awk -v n="$FILES" -v s="$_secs" 'BEGIN { printf "%.0f", n / s }')
 	_errs=$(sql "select count(*) from errors")
 	if [ "$_cfg" = default ]; then _how="every agent setting at its shipped default"
-	else _how="download batch=$_db concurrency=$_dc link-concurrency=$_db, verify batch=$_vb, publish batch=$_pb, router batch=$_rb"; fi
+	else _how="download batch=$_dlb concurrency=$_dc link-concurrency=$_dlb, verify batch=$_vb, publish batch=$_pb, router batch=$_rb"; fi
 	say "throughput: $FILES files in $_secs s = $_rate files/s (target >= 3000)  [load $(cut -d' ' -f1-3 /proc/loadavg); $_how; $_errs errors]"
 	TP_RESULTS="$TP_RESULTS $_rate:$_cfg"
 	# Where the time went: the span of each stage's timestamps.
