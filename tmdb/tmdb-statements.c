@@ -27,6 +27,9 @@
 /* The batch r0 with each task's address and its file's size (by key too), as r. */
 #define KEYED "(SELECT r0.*, k.tid, k.bytes FROM r0 CROSS JOIN LATERAL (SELECT x.ctid AS tid, " \
   "(SELECT f.bytes FROM files f WHERE f.id = x.file) AS bytes FROM tasks x WHERE x.id = r0.id OFFSET 0) k) r"
+/* The same without the file's size. */
+#define KEYED_TID "(SELECT r0.*, k.tid FROM r0 CROSS JOIN LATERAL (SELECT x.ctid AS tid " \
+  "FROM tasks x WHERE x.id = r0.id OFFSET 0) k) r"
 
 /* Count a batch of outcomes into the link's 5-minute bin.  Expects a CTE u
  * with from_node, to_node, bytes and the three flags. */
@@ -363,19 +366,27 @@ PX_SQL (download_report, "id",
 PX_SQL (release_stale_claims, "",
     "UPDATE tasks t SET claimed_by = NULL, claimed_at = NULL WHERE t.to_node = $1 AND t.state = $2 "
     "AND t.claimed_by IS NOT NULL AND " DEAD_CLAIM);
+/* Verify and publish claim a batch by locking it (FOR UPDATE SKIP LOCKED)
+ * in the transaction that reports it: a task is written once per stage (its
+ * report), not once claimed and again reported.  Another agent skips the
+ * locked rows; an agent that dies, or is stopped past stale-after
+ * (idle_in_transaction_session_timeout), loses the transaction and with it
+ * the claim, and nothing of the batch is reported.  Tasks a claimed_by
+ * claim holds (agent_release_mine, an older agent) are skipped.  The batch
+ * is taken in the node's index order: no sort of the whole backlog. */
 PX_SQL (verify_claim, "id,tmp_pfn,bytes,checksum,seen_bytes,seen_checksum,lfn",
-    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE t.id = ANY (ARRAY ("
-    "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'transferred' AND claimed_by IS NULL ORDER BY id "
-    "  LIMIT $3 FOR UPDATE SKIP LOCKED)) AND f.id = t.file "
-    "RETURNING t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn");
+    "SELECT t.id, t.tmp_pfn, f.bytes, f.checksum, t.seen_bytes, t.seen_checksum, f.lfn "
+    "FROM tasks t JOIN files f ON f.id = t.file WHERE t.id = ANY (ARRAY ("
+    "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'transferred' AND claimed_by IS NULL "
+    "  LIMIT $2 FOR UPDATE SKIP LOCKED)) ORDER BY t.id");
+/* $5 (publish_report: $4): the tasks' claimer, NULL for a batch this
+ * transaction locked (verify_claim, publish_claim). */
 PX_SQL (verify_report, "reported",
     "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS r(id, state, reason, log)), "
-    "u AS (UPDATE tasks t SET state = r.state FROM " KEYED " WHERE " BY_KEY ("'transferred'", "$5") " "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.bytes, r.state, r.reason, r.log, "
-    "    false AS tried, false AS done, r.state = 'failed' AS failed), "
+    "u AS (UPDATE tasks t SET state = r.state FROM " KEYED_TID " WHERE " BY_KEY ("'transferred'", "$5::int") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.state, r.reason, r.log), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
-    "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed'), "
-    "h AS (" HISTORY_UPSERT ") "
+    "  SELECT id, file, from_node, to_node, reason, log FROM u WHERE state = 'failed') "
     "SELECT count(*) AS reported FROM u");
 PX_SQL (verify_at_rest_claim, "file,lfn,bytes,checksum",
     "SELECT r.file, f.lfn, f.bytes, f.checksum FROM replicas r JOIN files f ON f.id = r.file "
@@ -394,27 +405,40 @@ PX_SQL (verify_at_rest_report, "good,bad,reopened,notified",
     "SELECT (SELECT count(*) FROM g) AS good, (SELECT count(*) FROM b) AS bad, (SELECT count(*) FROM q) AS reopened, "
     "  (SELECT count(*) FROM n) AS notified");
 PX_SQL (publish_claim, "id,tmp_pfn,to_pfn,bytes,checksum",
-    "UPDATE tasks t SET claimed_by = $2, claimed_at = now() FROM files f WHERE t.id = ANY (ARRAY ("
-    "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL ORDER BY id "
-    "  LIMIT $3 FOR UPDATE SKIP LOCKED)) AND f.id = t.file "
-    "RETURNING t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum");
+    "SELECT t.id, t.tmp_pfn, t.to_pfn, f.bytes, f.checksum "
+    "FROM tasks t JOIN files f ON f.id = t.file WHERE t.id = ANY (ARRAY ("
+    "  SELECT id FROM tasks WHERE to_node = $1 AND state = 'verified' AND claimed_by IS NULL "
+    "  LIMIT $2 FOR UPDATE SKIP LOCKED)) ORDER BY t.id");
 /* A hop done at an intermediate node releases the destination's request
  * for its next hop: the tasks_hop_done trigger (009-security.sql), as that
  * request is another site's row. */
 PX_SQL (publish_report, "reported",
     "WITH r0 AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, state, log)), "
     "u AS (UPDATE tasks t SET state = r.state, tmp_pfn = CASE WHEN r.state = 'done' THEN NULL ELSE t.tmp_pfn END "
-    "  FROM " KEYED " WHERE " BY_KEY ("'verified'", "$4") " "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, r.bytes, r.state, r.log, "
-    "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed), "
+    "  FROM " KEYED_TID " WHERE " BY_KEY ("'verified'", "$4::int") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, t.for_node, r.state, r.log), "
     "rep AS (INSERT INTO replicas (file, node) SELECT file, to_node FROM u WHERE state = 'done' "
     "  ON CONFLICT (file, node) DO UPDATE SET state = 'ok', verified = now()), "
     "req AS (UPDATE requests q SET state = 'done', updated = now(), reason = NULL FROM u "
     "  WHERE u.state = 'done' AND q.file = u.file AND q.node = u.to_node), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log) "
-    "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed'), "
-    "h AS (" HISTORY_UPSERT ") "
+    "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed') "
     "SELECT count(*) AS reported FROM u");
+
+/* The link's 5-minute bin counts a verify or publish batch's outcomes ($1
+ * ids, $2 the states reported: done and failed count), in a statement of
+ * its own after the report, in the same transaction: link_history is
+ * locked after the requests (and their counters) the report changed, in the
+ * order the router's cycle takes them (router_route, then router_history);
+ * in one statement the bin came first and the two could deadlock.  Only
+ * tasks in the reported state count (this transaction holds them). */
+PX_SQL (report_history, "",
+    "WITH u AS (SELECT x.from_node, x.to_node, (SELECT f.bytes FROM files f WHERE f.id = x.file) AS bytes, "
+    "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed "
+    "  FROM unnest($1::bigint[], $2::text[]) AS r(id, state) "
+    "  CROSS JOIN LATERAL (SELECT * FROM tasks x WHERE x.id = r.id OFFSET 0) x "
+    "  WHERE r.state IN ('done', 'failed') AND x.state IS NOT DISTINCT FROM r.state) "
+    HISTORY_UPSERT);
 
 /* ---- delete ---- */
 PX_SQL (delete_leftovers, "id,pfn",
