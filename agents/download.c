@@ -342,6 +342,9 @@ report (PxAgent *a, Job *jobs, guint n, GError **error)
       ok += g_strcmp0 (j->state, "transferred") == 0;
       failed += g_strcmp0 (j->state, "failed") == 0;
     }
+  /* The report, then (report_history) the link's history, in one transaction. */
+  if (!px_tmdb_begin (a->db, error))
+    return FALSE;
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_download_report, error, PX_ARRAY (rid), PX_ARRAY (st),
                                          PX_ARRAY (sb), PX_ARRAY (sc), PX_ARRAY (rs), PX_ARRAY (lg),
                                          PX_INT (a->agent_id), PX_ARRAY (pm), PX_ARRAY (ip));
@@ -353,6 +356,17 @@ report (PxAgent *a, Job *jobs, guint n, GError **error)
   g_autoptr(GHashTable) mine = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < px_rows_count (rep); i++)
     g_hash_table_add (mine, g_memdup2 (&(gint64) { px_rows_int (rep, i, "id") }, sizeof (gint64)));
+  g_autoptr(PxTmdbArray) hid = px_tmdb_array_new (), hst = px_tmdb_array_new ();
+  for (guint i = 0; i < n; i++)
+    if (g_hash_table_contains (mine, &jobs[i].id))
+      {
+        px_tmdb_array_int (hid, jobs[i].id);
+        px_tmdb_array_text (hst, jobs[i].state);
+      }
+  g_autoptr(PxRows) hist = px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (hid), PX_ARRAY (hst),
+                                          PX_BOOL (TRUE));
+  if (!hist || !px_tmdb_commit (a->db, error))
+    return FALSE;
   guint lost = 0;
   for (guint i = 0; i < n; i++)
     if (!g_hash_table_contains (mine, &jobs[i].id))
@@ -457,8 +471,15 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 
   /* Pick (and lock) the batch, resolve its names, claim it with them: one
    * transaction, one write per task. */
-  if (!px_tmdb_begin (a->db, error))
-    return FALSE;
+  g_autofree char *idle = g_strdup_printf ("SET LOCAL idle_in_transaction_session_timeout = '%" G_GINT64_FORMAT "s'",
+                                           a->set.site.stale_after);
+  /* (A stopped agent must not hold the picked tasks: the server ends its
+   * session after stale-after.) */
+  if (!px_tmdb_begin (a->db, error) || !px_tmdb_exec_sql (a->db, idle, error))
+    {
+      px_tmdb_rollback (a->db);
+      return FALSE;
+    }
   g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (batch),
                                            PX_INT (a->set.download.link_concurrency));
   if (!claim)

@@ -110,9 +110,15 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_publish_report, error, PX_ARRAY (ids), PX_ARRAY (st),
                                          PX_ARRAY (lg), PX_NULL);
   /* The outcomes count into the link's history after the report (report_history). */
-  g_autoptr(PxRows) hist = rep ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids), PX_ARRAY (st))
-                               : NULL;
-  if (!hist || !px_tmdb_commit (a->db, error))
+  /* The transaction holds the batch, so all of it was reported; were it
+   * not so, the history is left alone rather than miscounted. */
+  if (!rep)
+    return FALSE;
+  gboolean count = px_rows_int (rep, 0, "reported") == (gint64) n;
+  g_autoptr(PxRows) hist = count ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids),
+                                                 PX_ARRAY (st), PX_BOOL (FALSE))
+                                 : NULL;
+  if ((count && !hist) || !px_tmdb_commit (a->db, error))
     return FALSE;
   g_message ("published %u replicas%s", n - bad, bad ? ", some failed" : "");
   pool_dirty = pool_dirty || n > bad;

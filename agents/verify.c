@@ -157,10 +157,14 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                                          PX_ARRAY (rs), PX_ARRAY (lg), PX_NULL);
   if (!rep)
     return FALSE;
-  /* Failures count into the link's history (after the report: report_history). */
-  g_autoptr(PxRows) hist = bad ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids), PX_ARRAY (st))
-                               : NULL;
-  if ((bad && !hist) || !px_tmdb_commit (a->db, error))
+  /* Failures count into the link's history (after the report: report_history).
+   * The transaction holds the batch, so all of it was reported; were it
+   * not so, the history is left alone rather than miscounted. */
+  gboolean count = bad && px_rows_int (rep, 0, "reported") == (gint64) n;
+  g_autoptr(PxRows) hist = count ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids),
+                                                 PX_ARRAY (st), PX_BOOL (FALSE))
+                                 : NULL;
+  if ((count && !hist) || !px_tmdb_commit (a->db, error))
     return FALSE;
   g_message ("verified %u, rejected %u", n - bad, bad);
   return *more || at_rest (a, error);

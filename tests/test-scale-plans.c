@@ -344,8 +344,8 @@ main (int argc, char **argv)
                                          " AND state = 'done'", dest);
   ok (one (rq) == np, "publish_report completes the batch's requests, and only those");
   EXPECT_BY_KEY (px_sql_report_history, "tasks", "report_history reaches tasks by primary key only",
-                 PX_ARRAY (pids), PX_ARRAY (pstate));
-  g_autoptr(PxRows) rh = run (&px_sql_report_history, P (PX_ARRAY (pids), PX_ARRAY (pstate)));
+                 PX_ARRAY (pids), PX_ARRAY (pstate), PX_BOOL (FALSE));
+  g_autoptr(PxRows) rh = run (&px_sql_report_history, P (PX_ARRAY (pids), PX_ARRAY (pstate), PX_BOOL (FALSE)));
   ok (rh && one ("SELECT coalesce(sum(done_files), 0) AS v FROM link_history") == np,
       "report_history counts the published batch into the link's history");
   g_autoptr(PxRows) r5 = run (&px_sql_publish_report, P (PB_REPORT));

@@ -354,12 +354,10 @@ PX_SQL (download_report, "id",
     "    $8::boolean[], $9::boolean[]) AS r(id, state, seen_bytes, seen_checksum, reason, log, permanent, in_place)), "
     "u AS (UPDATE tasks t SET state = r.state, seen_bytes = r.seen_bytes, seen_checksum = r.seen_checksum, "
     "    tmp_pfn = CASE WHEN r.in_place THEN t.to_pfn ELSE t.tmp_pfn END "
-    "  FROM " KEYED " WHERE " BY_KEY ("'active'", "$7") " "
-    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.bytes, r.state, r.reason, r.log, r.permanent, "
-    "    r.state <> 'queued' AS tried, false AS done, r.state = 'failed' AS failed), "
+    "  FROM " KEYED_TID " WHERE " BY_KEY ("'active'", "$7") " "
+    "  RETURNING t.id, t.file, t.from_node, t.to_node, r.state, r.reason, r.log, r.permanent), "
     "e AS (INSERT INTO errors (task, file, from_node, to_node, reason, log, permanent) "
-    "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed'), "
-    "h AS (" HISTORY_UPSERT ") "
+    "  SELECT id, file, from_node, to_node, reason, log, permanent FROM u WHERE state = 'failed') "
     "SELECT id FROM u");
 
 /* ---- verify / publish: claims on transferred / verified tasks ---- */
@@ -425,19 +423,21 @@ PX_SQL (publish_report, "reported",
     "  SELECT id, file, from_node, to_node, 'publish', log FROM u WHERE state = 'failed') "
     "SELECT count(*) AS reported FROM u");
 
-/* The link's 5-minute bin counts a verify or publish batch's outcomes ($1
- * ids, $2 the states reported: done and failed count), in a statement of
- * its own after the report, in the same transaction: link_history is
- * locked after the requests (and their counters) the report changed, in the
- * order the router's cycle takes them (router_route, then router_history);
- * in one statement the bin came first and the two could deadlock.  Only
- * tasks in the reported state count (this transaction holds them). */
+/* The link's 5-minute bin counts a batch's outcomes ($1 the ids a report
+ * statement changed, $2 the states it set; $3: a download's report, whose
+ * transferred and failed tasks were tried), in a statement of its own after
+ * the report, in the same transaction.  So every transaction locks
+ * link_history last, after the queue counters (link_queue, request_counts)
+ * its task and request changes lock, in the order the router's cycle takes
+ * them (router_route, then router_history): with the bin upserted inside
+ * the report statement (before its statement triggers ran), a report and
+ * another agent's transaction could each hold what the other needed. */
 PX_SQL (report_history, "",
     "WITH u AS (SELECT x.from_node, x.to_node, (SELECT f.bytes FROM files f WHERE f.id = x.file) AS bytes, "
-    "    false AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed "
+    "    $3::boolean AND r.state <> 'queued' AS tried, r.state = 'done' AS done, r.state = 'failed' AS failed "
     "  FROM unnest($1::bigint[], $2::text[]) AS r(id, state) "
-    "  CROSS JOIN LATERAL (SELECT * FROM tasks x WHERE x.id = r.id OFFSET 0) x "
-    "  WHERE r.state IN ('done', 'failed') AND x.state IS NOT DISTINCT FROM r.state) "
+    "  CROSS JOIN LATERAL (SELECT x.from_node, x.to_node, x.file FROM tasks x WHERE x.id = r.id OFFSET 0) x "
+    "  WHERE r.state IN ('done', 'failed') OR ($3 AND r.state = 'transferred')) "
     HISTORY_UPSERT);
 
 /* ---- delete ---- */
