@@ -291,11 +291,14 @@ main (int argc, char **argv)
     /* Each link's pick walks the (to_node, state, from_node, priority, id)
      * index in its order: no sort of the node's queued tasks. */
     g_autoptr(PxRows) plan = explain (&px_sql_download_claim, P (PX_INT (dest), PX_INT (500), PX_INT (500)));
-    gboolean good = plan && has (plan, "tasks_to_from_state") && !has (plan, "Seq Scan on tasks ");
+    /* ... and looks a candidate's replica here up by the replica's key,
+     * never by a pass over the node's replicas (replicas_node). */
+    gboolean good = plan && has (plan, "tasks_to_from_state") && !has (plan, "Seq Scan on tasks ")
+                    && has (plan, "replicas_pkey") && !has (plan, "replicas_node") && !has (plan, "Seq Scan on replicas ");
     for (guint i = 0; good && i < px_rows_count (plan); i++)
       if (strstr (px_rows_text (plan, i, "QUERY PLAN"), "Sort Key: q.priority"))
         good = FALSE;
-    ok (good, "download_claim picks each link's tasks in index order");
+    ok (good, "download_claim picks each link's tasks in index order, each replica check by key");
     if (!good || g_getenv ("EXPLAIN_VERBOSE"))
       show (plan);
     /* (The setup made a quarter of the tasks active: room for more.) */
