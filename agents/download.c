@@ -461,11 +461,21 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   gint64 node = a->node_id;
   optimizer_bounds (a);
   gint64 batch = opt.claim;
-  g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
-  if (!lost)
-    return FALSE;
-  if (px_rows_count (lost))
-    g_message ("re-queued %u tasks whose download agent stopped heart-beating", px_rows_count (lost));
+  /* Tasks of download agents that stopped heart-beating go back to the
+   * queue: looked for once per heartbeat-interval, not every cycle (the
+   * statement checks every active task of the node; an agent is dead only
+   * after stale-after anyway). */
+  static gint64 released_at;
+  gint64 now = g_get_monotonic_time ();
+  if (!released_at || now - released_at >= a->set.site.heartbeat_interval * G_USEC_PER_SEC)
+    {
+      g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
+      if (!lost)
+        return FALSE;
+      if (px_rows_count (lost))
+        g_message ("re-queued %u tasks whose download agent stopped heart-beating", px_rows_count (lost));
+      released_at = now;
+    }
   if (px_agent_stopping ())
     return TRUE;
 
