@@ -135,3 +135,9 @@ const char *px_agent_pick_protocol (PxAgent *agent, const PxTfc *source, GError 
  * *MORE is set when the batch came back full.  NULL on error. */
 PxRows *px_agent_claim (PxAgent *agent, const char *state, const PxTmdbStatement *claim, gint64 batch,
                         gboolean *more, GError **error);
+/* Open a transaction and claim a batch of BATCH STATE tasks by locking them
+ * with CLAIM ($1 node, $2 batch; FOR UPDATE SKIP LOCKED): the caller
+ * reports the batch and commits (agents/claim.c).  *MORE is set when the
+ * batch came back full.  NULL on error, the transaction rolled back. */
+PxRows *px_agent_lock_batch (PxAgent *agent, const char *state, const PxTmdbStatement *claim, gint64 batch,
+                             gboolean *more, GError **error);

@@ -175,8 +175,14 @@ delete_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   return unmerged_cycle (a, more, error);
 }
 
-/* Notifications that are not this agent's work: deletions, leftovers and finished tasks are its work. */
-static const char *const idle_on[] = { "queued", "active", "transferred", "verified", "at-rest", "subscriptions", NULL };
+/* Notifications that are not this agent's work: only deletions and leftovers are.  A task's
+ * state change is announced to its destination, whose deletions it does not
+ * unblock (a deletion waits for transfers out of its node, for a good copy
+ * elsewhere, for requests elsewhere: other nodes' channels), and a failed
+ * attempt's partial file comes as "leftovers"; the poll-interval cycle
+ * covers the rest (hand-off clean-up, forced deletions). */
+static const char *const idle_on[] = { "queued", "active", "transferred", "verified", "done", "failed", "retry",
+                                       "at-rest", "subscriptions", NULL };
 
 const PxAgentClass px_agent_delete = {
   .name = "delete",

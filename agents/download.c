@@ -1,7 +1,8 @@
-/* download.c — executes the tasks whose destination is this node: claims a
+/* download.c — executes the tasks whose destination is this node: picks a
  * batch (each link into the node limited to [download] link-concurrency
  * active tasks over all agents), resolves both PFNs from the catalogues,
- * records the temporary names (so a crash leaves nothing unknown), runs up
+ * claims the batch with its temporary names in the same transaction (so a
+ * crash leaves nothing unknown, and each task is written once), runs up
  * to [download] concurrency copies at once through the backend for the URL
  * scheme, each with a timeout scaled by its size and the site's validate and
  * delete hooks around it, and reports the batch in one statement. */
@@ -341,6 +342,9 @@ report (PxAgent *a, Job *jobs, guint n, GError **error)
       ok += g_strcmp0 (j->state, "transferred") == 0;
       failed += g_strcmp0 (j->state, "failed") == 0;
     }
+  /* The report, then (report_history) the link's history, in one transaction. */
+  if (!px_tmdb_begin (a->db, error))
+    return FALSE;
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_download_report, error, PX_ARRAY (rid), PX_ARRAY (st),
                                          PX_ARRAY (sb), PX_ARRAY (sc), PX_ARRAY (rs), PX_ARRAY (lg),
                                          PX_INT (a->agent_id), PX_ARRAY (pm), PX_ARRAY (ip));
@@ -352,6 +356,17 @@ report (PxAgent *a, Job *jobs, guint n, GError **error)
   g_autoptr(GHashTable) mine = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < px_rows_count (rep); i++)
     g_hash_table_add (mine, g_memdup2 (&(gint64) { px_rows_int (rep, i, "id") }, sizeof (gint64)));
+  g_autoptr(PxTmdbArray) hid = px_tmdb_array_new (), hst = px_tmdb_array_new ();
+  for (guint i = 0; i < n; i++)
+    if (g_hash_table_contains (mine, &jobs[i].id))
+      {
+        px_tmdb_array_int (hid, jobs[i].id);
+        px_tmdb_array_text (hst, jobs[i].state);
+      }
+  g_autoptr(PxRows) hist = px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (hid), PX_ARRAY (hst),
+                                          PX_BOOL (TRUE));
+  if (!hist || !px_tmdb_commit (a->db, error))
+    return FALSE;
   guint lost = 0;
   for (guint i = 0; i < n; i++)
     if (!g_hash_table_contains (mine, &jobs[i].id))
@@ -446,21 +461,47 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   gint64 node = a->node_id;
   optimizer_bounds (a);
   gint64 batch = opt.claim;
-  g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
-  if (!lost)
-    return FALSE;
-  if (px_rows_count (lost))
-    g_message ("re-queued %u tasks whose download agent stopped heart-beating", px_rows_count (lost));
+  /* Tasks of download agents that stopped heart-beating go back to the
+   * queue: looked for once per heartbeat-interval, not every cycle (the
+   * statement checks every active task of the node; an agent is dead only
+   * after stale-after anyway). */
+  static gint64 released_at;
+  gint64 now = g_get_monotonic_time ();
+  if (!released_at || now - released_at >= a->set.site.heartbeat_interval * G_USEC_PER_SEC)
+    {
+      g_autoptr(PxRows) lost = px_tmdb_query (a->db, px_sql_download_release_stale, error, PX_INT (node));
+      if (!lost)
+        return FALSE;
+      if (px_rows_count (lost))
+        g_message ("re-queued %u tasks whose download agent stopped heart-beating", px_rows_count (lost));
+      released_at = now;
+    }
   if (px_agent_stopping ())
     return TRUE;
 
-  g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (a->agent_id),
-                                           PX_INT (batch), PX_INT (a->set.download.link_concurrency));
+  /* Pick (and lock) the batch, resolve its names, claim it with them: one
+   * transaction, one write per task. */
+  g_autofree char *idle = g_strdup_printf ("SET LOCAL idle_in_transaction_session_timeout = '%" G_GINT64_FORMAT "s'",
+                                           a->set.site.stale_after);
+  /* (A stopped agent must not hold the picked tasks: the server ends its
+   * session after stale-after.) */
+  if (!px_tmdb_begin (a->db, error) || !px_tmdb_exec_sql (a->db, idle, error))
+    {
+      px_tmdb_rollback (a->db);
+      return FALSE;
+    }
+  g_autoptr(PxRows) claim = px_tmdb_query (a->db, px_sql_download_claim, error, PX_INT (node), PX_INT (batch),
+                                           PX_INT (a->set.download.link_concurrency));
   if (!claim)
-    return FALSE;
+    {
+      px_tmdb_rollback (a->db);
+      return FALSE;
+    }
   guint n = px_rows_count (claim);
   if (n == 0)
     {
+      if (!px_tmdb_commit (a->db, error))
+        return FALSE;
       g_autoptr(PxRows) next = px_tmdb_query (a->db, px_sql_download_next_try, error, PX_INT (node));
       if (!next)
         return FALSE;
@@ -488,19 +529,21 @@ download_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       j->custodial = px_rows_bool (claim, i, "is_custodial");
       j->seen_bytes = -1;
       j->timeout = base + (double) j->bytes / min_rate;
-      if (resolve (a, j))
-        {
-          px_tmdb_array_int (ids, j->id);
-          px_tmdb_array_text (f, j->from_pfn);
-          px_tmdb_array_text (t, j->to_pfn);
-          px_tmdb_array_text (p, j->tmp_pfn);
-        }
+      /* A task whose names cannot be resolved is claimed all the same
+       * (without names) and reported failed. */
+      resolve (a, j);
+      px_tmdb_array_int (ids, j->id);
+      px_tmdb_array_text (f, j->from_pfn);
+      px_tmdb_array_text (t, j->to_pfn);
+      px_tmdb_array_text (p, j->tmp_pfn);
     }
-  /* Only tasks still claimed by this agent start (it may have been stopped
-   * between the claim and here, and another agent taken them back). */
+  /* The claim proper, with the names; the transaction held the picked
+   * tasks meanwhile, so all of them start. */
   g_autoptr(PxRows) started = px_tmdb_query (a->db, px_sql_download_start, error, PX_ARRAY (ids), PX_ARRAY (f),
                                              PX_ARRAY (t), PX_ARRAY (p), PX_INT (a->agent_id));
-  gboolean ok = started != NULL;
+  gboolean ok = started != NULL && px_tmdb_commit (a->db, error);
+  if (!ok)
+    px_tmdb_rollback (a->db);
   if (ok)
     {
       g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);

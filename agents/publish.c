@@ -68,12 +68,16 @@ already_published (const char *tmp, const char *final, guint64 bytes, const char
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "verified", &px_sql_publish_claim, a->set.publish.batch, more, error);
+  /* The batch is locked by this transaction until its report commits. */
+  g_autoptr(PxRows) claim = px_agent_lock_batch (a, "verified", &px_sql_publish_claim, a->set.publish.batch, more,
+                                                 error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
     {
+      if (!px_tmdb_commit (a->db, error))
+        return FALSE;
       pool_catalog (a, wake_in);
       return TRUE;
     }
@@ -104,8 +108,17 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       px_tmdb_array_text (lg, log);
     }
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_publish_report, error, PX_ARRAY (ids), PX_ARRAY (st),
-                                         PX_ARRAY (lg), PX_INT (a->agent_id));
+                                         PX_ARRAY (lg), PX_NULL);
+  /* The outcomes count into the link's history after the report (report_history). */
+  /* The transaction holds the batch, so all of it was reported; were it
+   * not so, the history is left alone rather than miscounted. */
   if (!rep)
+    return FALSE;
+  gboolean count = px_rows_int (rep, 0, "reported") == (gint64) n;
+  g_autoptr(PxRows) hist = count ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids),
+                                                 PX_ARRAY (st), PX_BOOL (FALSE))
+                                 : NULL;
+  if ((count && !hist) || !px_tmdb_commit (a->db, error))
     return FALSE;
   g_message ("published %u replicas%s", n - bad, bad ? ", some failed" : "");
   pool_dirty = pool_dirty || n > bad;

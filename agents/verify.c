@@ -123,12 +123,14 @@ at_rest (PxAgent *a, GError **error)
 static gboolean
 verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
-  g_autoptr(PxRows) claim = px_agent_claim (a, "transferred", &px_sql_verify_claim, a->set.verify.batch, more, error);
+  /* The batch is locked by this transaction until its report commits. */
+  g_autoptr(PxRows) claim = px_agent_lock_batch (a, "transferred", &px_sql_verify_claim, a->set.verify.batch, more,
+                                                 error);
   if (!claim)
     return FALSE;
   guint n = px_rows_count (claim);
   if (n == 0)
-    return at_rest (a, error);
+    return px_tmdb_commit (a->db, error) && at_rest (a, error);
   g_autoptr(PxTmdbArray) ids = px_tmdb_array_new (), st = px_tmdb_array_new (), rs = px_tmdb_array_new (),
                          lg = px_tmdb_array_new ();
   guint bad = 0;
@@ -152,8 +154,17 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       px_tmdb_array_text (lg, log);
     }
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_verify_report, error, PX_ARRAY (ids), PX_ARRAY (st),
-                                         PX_ARRAY (rs), PX_ARRAY (lg), PX_INT (a->agent_id));
+                                         PX_ARRAY (rs), PX_ARRAY (lg), PX_NULL);
   if (!rep)
+    return FALSE;
+  /* Failures count into the link's history (after the report: report_history).
+   * The transaction holds the batch, so all of it was reported; were it
+   * not so, the history is left alone rather than miscounted. */
+  gboolean count = bad && px_rows_int (rep, 0, "reported") == (gint64) n;
+  g_autoptr(PxRows) hist = count ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids),
+                                                 PX_ARRAY (st), PX_BOOL (FALSE))
+                                 : NULL;
+  if ((count && !hist) || !px_tmdb_commit (a->db, error))
     return FALSE;
   g_message ("verified %u, rejected %u", n - bad, bad);
   return *more || at_rest (a, error);

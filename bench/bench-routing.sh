@@ -25,7 +25,9 @@
 #
 # Knobs (environment): BENCH_ONLY="throughput latency routing" (a subset),
 # BENCH_FILES (100000), BENCH_REPEAT (2: every measurement runs this often),
-# BENCH_TP_CONFIGS (space-separated DL_BATCH:CONCURRENCY:VERIFY_BATCH:PUBLISH_BATCH:ROUTER_BATCH),
+# BENCH_TP_CONFIGS (space-separated DL_BATCH:CONCURRENCY:VERIFY_BATCH:PUBLISH_BATCH:ROUTER_BATCH, or
+# "default": no [router], [download], [verify] or [publish] settings at all, the shipped defaults
+# as a new site has them, with the download optimizer),
 # BENCH_ROUTE_SIZES ("10000 1000000"), BENCH_ROUTE_TIMEOUT (900 s per run),
 # BENCH_ROUTE_BATCH (5000: [router] batch for the routing measurement),
 # BENCH_KEEP=1 (leave the work directory for inspection), BENCH_PROFILE=1 (log every
@@ -164,6 +166,9 @@ batch = $5
 [publish]
 batch = $6
 CONF
+	# "default": the shipped defaults (only the [site] section above).
+	[ "$3" = default ] && sed -i '/^\[router\]/,$d' "$W/sites/$1/site.conf"
+	return 0
 }
 
 # start_agents NAME AGENT...: in the background, logging to the site's log.
@@ -247,15 +252,16 @@ gen () { python3 "$W/gen.py" "$@" || die "generating $3 failed"; }
 # sites' agents idle, then subscribe and wait for every replica.
 tp_run () {
 	_cfg=$1
-	IFS=: read -r _db _dc _vb _pb _rb <<EOF
+	IFS=: read -r _dlb _dc _vb _pb _rb <<EOF
 $_cfg
 EOF
+	[ "$_cfg" = default ] && _dc=default _vb=default _pb=default _rb=default
 	db_fresh
 	phedex node add T1_Bench_Source T2_Bench_Dest >/dev/null && phedex link add T1_Bench_Source T2_Bench_Dest >/dev/null ||
 		die "cannot add nodes"
 	# Source storage: the files generated once, moved into this run's site.
-	site_conf T1_Bench_Source 60 "$_db" "$_dc" "$_vb" "$_pb" "$_rb"
-	site_conf T2_Bench_Dest 60 "$_db" "$_dc" "$_vb" "$_pb" "$_rb"
+	site_conf T1_Bench_Source 60 "$_dlb" "$_dc" "$_vb" "$_pb" "$_rb"
+	site_conf T2_Bench_Dest 60 "$_dlb" "$_dc" "$_vb" "$_pb" "$_rb"
 	rmdir "$W/sites/T1_Bench_Source/storage" && mv "$W/tp-files" "$W/sites/T1_Bench_Source/storage" || die "no files"
 	_t0=$(now)
 	phedex inject --node T1_Bench_Source --tfc "$W/sites/T1_Bench_Source/storage.xml" "$W/tp.xml" >/dev/null ||
@@ -286,7 +292,9 @@ EOF
 	_secs=$(sub "$_t0" "$_t1")
 	_rate=$(awk -v n="$FILES" -v s="$_secs" 'BEGIN { printf "%.0f", n / s }')
 	_errs=$(sql "select count(*) from errors")
-	say "throughput: $FILES files in $_secs s = $_rate files/s (target >= 3000)  [load $(cut -d' ' -f1-3 /proc/loadavg); download batch=$_db concurrency=$_dc link-concurrency=$_db, verify batch=$_vb, publish batch=$_pb, router batch=$_rb; $_errs errors]"
+	if [ "$_cfg" = default ]; then _how="every agent setting at its shipped default"
+	else _how="download batch=$_dlb concurrency=$_dc link-concurrency=$_dlb, verify batch=$_vb, publish batch=$_pb, router batch=$_rb"; fi
+	say "throughput: $FILES files in $_secs s = $_rate files/s (target >= 3000)  [load $(cut -d' ' -f1-3 /proc/loadavg); $_how; $_errs errors]"
 	TP_RESULTS="$TP_RESULTS $_rate:$_cfg"
 	# Where the time went: the span of each stage's timestamps.
 	sql "select format('first task active %s s, last active %s s, last transferred %s s, last verified %s s, last done %s s after the subscription',

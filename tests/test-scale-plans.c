@@ -264,23 +264,54 @@ main (int argc, char **argv)
   exec (st3);
 
   /* The claims, as the agents make them (500 each). */
-  g_autoptr(PxRows) vc = run (&px_sql_verify_claim, P (PX_INT (dest), PX_INT (vf), PX_INT (500)));
-  ok (vc && px_rows_count (vc) == 500, "verify_claim claims a batch of 500");
-  g_autoptr(PxRows) pc = run (&px_sql_publish_claim, P (PX_INT (dest), PX_INT (pb), PX_INT (500)));
-  ok (pc && px_rows_count (pc) == 500, "publish_claim claims a batch of 500");
-  EXPECT_KEY_UPDATE (px_sql_verify_claim, "verify_claim updates the claimed tasks by key",
-                 PX_INT (dest), PX_INT (vf), PX_INT (500));
-  EXPECT_KEY_UPDATE (px_sql_publish_claim, "publish_claim updates the claimed tasks by key",
-                 PX_INT (dest), PX_INT (pb), PX_INT (500));
-  EXPECT_KEY_UPDATE (px_sql_download_claim, "download_claim updates the claimed tasks by key",
-                 PX_INT (dest), PX_INT (dl), PX_INT (500), PX_INT (500));
+  g_autoptr(PxRows) vc = run (&px_sql_verify_claim, P (PX_INT (dest), PX_INT (500)));
+  ok (vc && px_rows_count (vc) == 500, "verify_claim claims (locks) a batch of 500");
+  g_autoptr(PxRows) pc = run (&px_sql_publish_claim, P (PX_INT (dest), PX_INT (500)));
+  ok (pc && px_rows_count (pc) == 500, "publish_claim claims (locks) a batch of 500");
+  EXPECT_KEY_UPDATE (px_sql_verify_claim, "verify_claim reads the claimed tasks by key",
+                 PX_INT (dest), PX_INT (500));
+  EXPECT_KEY_UPDATE (px_sql_publish_claim, "publish_claim reads the claimed tasks by key",
+                 PX_INT (dest), PX_INT (500));
+  {
+    /* A batch of the node's backlog in index order, never a sort of it all. */
+    g_autoptr(PxRows) v = explain (&px_sql_verify_claim, P (PX_INT (dest), PX_INT (500)));
+    g_autoptr(PxRows) p = explain (&px_sql_publish_claim, P (PX_INT (dest), PX_INT (500)));
+    gboolean good = v && p && !has (v, "Sort Key: tasks.id") && !has (p, "Sort Key: tasks.id")
+                    && !has (v, "Seq Scan on tasks ") && !has (p, "Seq Scan on tasks ");
+    ok (good, "verify_claim and publish_claim take their batch without sorting the node's backlog");
+    if (!good || g_getenv ("EXPLAIN_VERBOSE"))
+      {
+        show (v);
+        show (p);
+      }
+  }
+  EXPECT_KEY_UPDATE (px_sql_download_claim, "download_claim reads the picked tasks by key",
+                 PX_INT (dest), PX_INT (500), PX_INT (500));
+  {
+    /* Each link's pick walks the (to_node, state, from_node, priority, id)
+     * index in its order: no sort of the node's queued tasks. */
+    g_autoptr(PxRows) plan = explain (&px_sql_download_claim, P (PX_INT (dest), PX_INT (500), PX_INT (500)));
+    /* ... and looks a candidate's replica here up by the replica's key,
+     * never by a pass over the node's replicas (replicas_node). */
+    gboolean good = plan && has (plan, "tasks_to_from_state") && !has (plan, "Seq Scan on tasks ")
+                    && has (plan, "replicas_pkey") && !has (plan, "replicas_node") && !has (plan, "Seq Scan on replicas ");
+    for (guint i = 0; good && i < px_rows_count (plan); i++)
+      if (strstr (px_rows_text (plan, i, "QUERY PLAN"), "Sort Key: q.priority"))
+        good = FALSE;
+    ok (good, "download_claim picks each link's tasks in index order, each replica check by key");
+    if (!good || g_getenv ("EXPLAIN_VERBOSE"))
+      show (plan);
+    /* (The setup made a quarter of the tasks active: room for more.) */
+    g_autoptr(PxRows) dc = run (&px_sql_download_claim, P (PX_INT (dest), PX_INT (500), PX_INT (files)));
+    ok (dc && px_rows_count (dc) == 500 && px_rows_int (dc, 0, "attempts") == 1,
+        "download_claim picks a batch of 500, with the attempt the claim will give");
+  }
 
   guint nd, nv, np;
-  g_autoptr(PxTmdbArray) dids = ids ("state = 'active'", 500, &nd);
-  g_autofree char *vw = g_strdup_printf ("state = 'transferred' AND claimed_by = %" G_GINT64_FORMAT, vf);
-  g_autoptr(PxTmdbArray) vids = ids (vw, 500, &nv);
-  g_autofree char *pw = g_strdup_printf ("state = 'verified' AND claimed_by = %" G_GINT64_FORMAT, pb);
-  g_autoptr(PxTmdbArray) pids = ids (pw, 500, &np);
+  g_autoptr(PxTmdbArray) dids = ids ("state = 'queued'", 500, &nd);
+  /* (Verify and publish hold their batches by lock, claimed_by stays NULL.) */
+  g_autoptr(PxTmdbArray) vids = ids ("state = 'transferred' AND claimed_by IS NULL", 500, &nv);
+  g_autoptr(PxTmdbArray) pids = ids ("state = 'verified' AND claimed_by IS NULL", 500, &np);
   g_autoptr(PxTmdbArray) pfn = texts ("file:///x", nd), dstate = texts ("transferred", nd);
   g_autoptr(PxTmdbArray) dnull = texts (NULL, nd), dbytes = px_tmdb_array_new (), dbool = px_tmdb_array_new ();
   for (guint i = 0; i < nd; i++)
@@ -294,8 +325,8 @@ main (int argc, char **argv)
 #define DL_START PX_ARRAY (dids), PX_ARRAY (pfn), PX_ARRAY (pfn), PX_ARRAY (pfn), PX_INT (dl)
 #define DL_REPORT PX_ARRAY (dids), PX_ARRAY (dstate), PX_ARRAY (dbytes), PX_ARRAY (dnull), PX_ARRAY (dnull), \
                   PX_ARRAY (dnull), PX_INT (dl), PX_ARRAY (dbool), PX_ARRAY (dbool)
-#define VF_REPORT PX_ARRAY (vids), PX_ARRAY (vstate), PX_ARRAY (vnull), PX_ARRAY (vnull), PX_INT (vf)
-#define PB_REPORT PX_ARRAY (pids), PX_ARRAY (pstate), PX_ARRAY (pnull), PX_INT (pb)
+#define VF_REPORT PX_ARRAY (vids), PX_ARRAY (vstate), PX_ARRAY (vnull), PX_ARRAY (vnull), PX_NULL
+#define PB_REPORT PX_ARRAY (pids), PX_ARRAY (pstate), PX_ARRAY (pnull), PX_NULL
   EXPECT_BY_KEY (px_sql_download_start, "tasks", "download_start reaches tasks by primary key only", DL_START);
   EXPECT_BY_KEY (px_sql_download_report, "tasks", "download_report reaches tasks by primary key only", DL_REPORT);
   EXPECT_BY_KEY (px_sql_verify_report, "tasks", "verify_report reaches tasks by primary key only", VF_REPORT);
@@ -305,7 +336,7 @@ main (int argc, char **argv)
 
   /* And they do what they did before: the batch moves on, nothing else. */
   g_autoptr(PxRows) r1 = run (&px_sql_download_start, P (DL_START));
-  ok (r1 && px_rows_count (r1) == nd, "download_start records the names of the claimed batch");
+  ok (r1 && px_rows_count (r1) == nd, "download_start claims the picked batch with its names");
   g_autoptr(PxRows) r2 = run (&px_sql_download_report, P (DL_REPORT));
   ok (r2 && px_rows_count (r2) == nd, "download_report moves the claimed batch to transferred");
   g_autoptr(PxRows) r3 = run (&px_sql_verify_report, P (VF_REPORT));
@@ -315,13 +346,31 @@ main (int argc, char **argv)
   g_autofree char *rq = g_strdup_printf ("SELECT count(*) AS v FROM requests WHERE node = %" G_GINT64_FORMAT
                                          " AND state = 'done'", dest);
   ok (one (rq) == np, "publish_report completes the batch's requests, and only those");
+  EXPECT_BY_KEY (px_sql_report_history, "tasks", "report_history reaches tasks by primary key only",
+                 PX_ARRAY (pids), PX_ARRAY (pstate), PX_BOOL (FALSE));
+  g_autoptr(PxRows) rh = run (&px_sql_report_history, P (PX_ARRAY (pids), PX_ARRAY (pstate), PX_BOOL (FALSE)));
+  ok (rh && one ("SELECT coalesce(sum(done_files), 0) AS v FROM link_history") == np,
+      "report_history counts the published batch into the link's history");
   g_autoptr(PxRows) r5 = run (&px_sql_publish_report, P (PB_REPORT));
   ok (r5 && px_rows_int (r5, 0, "reported") == 0, "a batch reported twice changes nothing the second time");
-  g_autoptr(PxRows) r6 = run (&px_sql_verify_report, P (PX_ARRAY (vids), PX_ARRAY (vstate), PX_ARRAY (vnull),
-                                                        PX_ARRAY (vnull), PX_INT (pb)));
-  ok (r6 && px_rows_int (r6, 0, "reported") == 0, "another agent's batch is not reported");
+  /* Tasks another agent holds by claimed_by (an agent of an earlier
+   * version) are not reported by a batch held by lock, nor by a third agent. */
+  g_autofree char *held = g_strdup_printf ("UPDATE tasks SET claimed_by = %" G_GINT64_FORMAT " WHERE id IN (SELECT id "
+                                           "FROM tasks WHERE state = 'transferred' AND claimed_by IS NULL ORDER BY id "
+                                           "LIMIT 10)", vf);
+  exec (held);
+  g_autofree char *hw = g_strdup_printf ("state = 'transferred' AND claimed_by = %" G_GINT64_FORMAT, vf);
+  guint nh;
+  g_autoptr(PxTmdbArray) hids = ids (hw, 10, &nh);
+  g_autoptr(PxTmdbArray) hstate = texts ("verified", nh), hnull = texts (NULL, nh);
+  g_autoptr(PxRows) r6 = run (&px_sql_verify_report, P (PX_ARRAY (hids), PX_ARRAY (hstate), PX_ARRAY (hnull),
+                                                        PX_ARRAY (hnull), PX_NULL));
+  g_autoptr(PxRows) r6b = run (&px_sql_verify_report, P (PX_ARRAY (hids), PX_ARRAY (hstate), PX_ARRAY (hnull),
+                                                         PX_ARRAY (hnull), PX_INT (pb)));
+  ok (nh == 10 && r6 && px_rows_int (r6, 0, "reported") == 0 && r6b && px_rows_int (r6b, 0, "reported") == 0,
+      "another agent's batch is not reported");
   g_autoptr(PxRows) r7 = run (&px_sql_agent_release_mine, P (PX_INT (dl)));
-  ok (r7 && px_rows_int (r7, 0, "requeued") == files / 4 - (gint64) nd,
+  ok (r7 && px_rows_int (r7, 0, "requeued") == files / 4,
       "agent_release_mine (through the node) requeues the download agent's remaining claims");
   /* The router's per-cycle bookkeeping reads neither all tasks nor all
    * requests while the subscription is in progress. */

@@ -38,6 +38,7 @@
   X (verify_at_rest_report) \
   X (publish_claim) \
   X (publish_report) \
+  X (report_history) \
   X (delete_leftovers) \
   X (delete_leftovers_done) \
   X (delete_drop_wanted) \
