@@ -5,8 +5,12 @@
 # the file on the node's storage is injected under the dataset it names; a
 # wrong adler32 or a wrong cksum rejects the report and writes nothing; a
 # failed ProdAgent job injects nothing and holds its primary unmerged input.
+# The delete agent then counts the merged job's input, already missing from
+# storage, as gone (not an error), and keeps the held one.
 . "$top_srcdir/tests/lib-test.sh"
 . "$top_srcdir/tests/lib-fixtures.sh"
+PX_STALE=4 PX_HEARTBEAT=1 PX_POLL=1
+export PX_STALE PX_HEARTBEAT PX_POLL
 N=T1_PA_Prod
 P=$W/sites/$N/storage
 TFC="--tfc $W/sites/$N/storage.xml"
@@ -21,6 +25,8 @@ report () {
 	    -e "s#<Checksum Algorithm=\"cksum\">2051147330<#<Checksum Algorithm=\"cksum\">$3<#" \
 	    -e "s#<Checksum>2051147330</Checksum>#<Checksum>$3</Checksum>#" "$R/prodagent-merge.xml"
 }
+
+state () { sql "select state || ':' || coalesce(reason, '') from unmerged where lfn like '%$1'"; }
 
 fixture tmdb
 fixture site $N
@@ -73,6 +79,19 @@ test_expect_success 'a failed ProdAgent job (Status, ExitCode): nothing injected
 	grep -q "0 injected, 0 duplicate, 1 failed-job" out &&
 	test "$(sql "select count(*) from files")" = 1 &&
 	test "$(sql "select count(*) from unmerged_holds where released is null and lfn like '"'%/0002/A2.root'"'")" = 1
+'
+
+test_expect_success 'the delete agent: the merged input already missing from storage counts as gone, the held one stays' '
+	test ! -e "$P/store/unmerged/CMSSW_3_1_0/RelValTTbar/GEN-SIM-RECO/MC_31X_V1-v1/0001/A1.root" &&
+	start_agents $N &&
+	wait_for 30 "test \"\$(state /0001/A1.root)\" = deleted:" &&
+	state /0002/A2.root | grep -q "^waiting:held: " &&
+	phedex unmerged --node $N --json >u.json &&
+	python3 -c "
+import json; d = json.load(open(\"u.json\"))
+s = {r[\"state\"]: r for r in d[\"states\"]}
+assert s[\"deleted\"][\"files\"] == 1, s
+assert \"failed\" not in s or s[\"failed\"][\"files\"] == 0, s"
 '
 
 test_done
