@@ -72,6 +72,13 @@ test_expect_success 'the same directory again: duplicate, nothing changed' '
 	test "$(sql "select count(*) from files") $(sql "select count(*) from merges")" = "1 1"
 '
 
+test_expect_success 'on a terminal, progress on stderr; not when stderr is not one' '
+	cp reports/FrameworkJobReport-1.xml reports/FrameworkJobReport-2.xml &&
+	script -qec "phedex handoff --node $N $TFC reports >out" /dev/null >tty.txt &&
+	grep -q "phedex handoff: 1/2 reports" tty.txt && grep -q "^0 injected, 2 duplicate" out &&
+	phedex handoff --node $N $TFC reports >out 2>err && ! grep -q "reports" err
+'
+
 test_expect_success 'a failed ProdAgent job (Status, ExitCode): nothing injected, its primary unmerged input held' '
 	sed "s#/0001/A1.root#/0002/A2.root#g; s#/0001/2C8B4B5E#/0002/2C8B4B5E#" "$R/prodagent-failed.xml" >failed.xml &&
 	phedex handoff --node $N $TFC failed.xml >out && cat out &&
