@@ -23,8 +23,8 @@ px_cmd_nodes (PxCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   if (!px_cli_parse (cli, "", "List the nodes: kind, the files they hold (good replicas) and their bytes, the "
-                     "agents alive there (heartbeat within 2 minutes) and whether the agents uploaded the node's "
-                     "storage.xml.", entries, &argc, &argv, error))
+                     "agents alive there (not stopped, heartbeat within the stale-after they registered with) and "
+                     "whether the agents uploaded the node's storage.xml.", entries, &argc, &argv, error))
     return FALSE;
   if (argc > 1)
     return px_cli_usage (cli, error, "unexpected argument '%s'", argv[1]);

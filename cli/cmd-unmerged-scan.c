@@ -252,7 +252,7 @@ px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error)
           else
             {
               failed++;
-              g_printerr ("cannot delete orphan %s: %s\n", e->lfn, re ? re->message : "no PFN");
+              px_cli_warn (cli, "cannot delete orphan %s: %s", e->lfn, re ? re->message : "no PFN");
             }
         }
     }

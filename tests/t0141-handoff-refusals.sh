@@ -7,7 +7,8 @@
 # with back-off; a delete agent killed with kill -9 mid-batch resumes with
 # correct totals, nothing left behind or counted twice.  Orphans (no merge
 # record, no hold) are listed from storage or a dump with bytes and age and
-# deleted only with --delete-orphans --older-than AGE --yes.
+# deleted only with --delete-orphans --older-than AGE --yes; a listing that
+# breaks part-way deletes nothing.
 . "$top_srcdir/tests/lib-test.sh"
 . "$top_srcdir/tests/lib-fixtures.sh"
 PX_STALE=4 PX_HEARTBEAT=1 PX_POLL=1
@@ -147,6 +148,13 @@ assert [(o[\"lfn\"].split(\"/\")[-1], o[\"bytes\"], o[\"delete\"]) for o in d[\"
 assert d[\"orphans\"][0][\"age\"] > 10**8 and d[\"orphan_bytes\"] == 5012, d" &&
 	echo "garbage" >bad.txt && test_expect_code 1 phedex unmerged scan --node $N --dump bad.txt 2>err &&
 	grep -q "listing of bad.txt failed, nothing deleted: bad.txt:1: not .LFN BYTES MTIME." err
+'
+
+test_expect_success 'a dump that breaks part-way deletes nothing, even with --delete-orphans --yes' '
+	{ echo "$O1 5000 1000000000" && echo "$O3 9 1000000000" && echo "truncated"; } >part.txt &&
+	test_expect_code 1 phedex unmerged scan --node $N --dump part.txt --delete-orphans --older-than 2d --yes >out 2>err &&
+	grep -q "listing of part.txt failed, nothing deleted: part.txt:3: " err &&
+	! grep -q "^delete " out && test -f "$P$O1"
 '
 
 test_expect_success 'orphans are deleted only with --delete-orphans --older-than AGE --yes, dry run first, holds respected' '
