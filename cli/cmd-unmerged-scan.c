@@ -20,6 +20,7 @@ typedef struct
 {
   char *lfn;
   gint64 bytes, mtime;
+  gboolean gone; /* deleted by this scan */
 } Entry;
 
 static void
@@ -248,7 +249,7 @@ px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error)
             continue;
           g_autofree char *pfn = px_tfc_map_one (tfc, PX_TFC_LFN_TO_PFN, proto, cli->node, FALSE, e->lfn, NULL, &re);
           if (pfn && px_transfer_remove (pfn, &re))
-            gone++, gone_bytes += e->bytes;
+            gone++, gone_bytes += e->bytes, e->gone = TRUE;
           else
             {
               failed++;
@@ -256,6 +257,20 @@ px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error)
             }
         }
     }
+  /* What is left is on record for 'phedex unmerged' and the status page. */
+  gint64 oldest = -1;
+  for (guint i = 0; i < found->len; i++)
+    {
+      Entry *e = &g_array_index (found, Entry, i);
+      if (!e->gone && e->mtime >= 0 && g_hash_table_contains (is_orphan, e->lfn))
+        oldest = MAX (oldest, now - e->mtime);
+    }
+  g_autoptr(PxRows) rec = px_tmdb_query (cli->db, px_sql_unmerged_scan_record, error, PX_INT (cli->node_id),
+                                         PX_TEXT (dump ? "dump" : "storage"), PX_INT ((gint64) found->len),
+                                         PX_INT (files - gone), PX_INT (bytes - gone_bytes),
+                                         oldest >= 0 ? PX_INT (oldest) : PX_NULL);
+  if (!rec)
+    return FALSE;
   px_json_int (&j, "orphan_files", files);
   px_json_int (&j, "orphan_bytes", bytes);
   px_json_int (&j, "to_delete", dfiles);

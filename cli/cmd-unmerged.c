@@ -82,7 +82,8 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
   };
   if (!px_cli_parse (cli, "[hold|release|scan]", "Show the unmerged files at NODE the delete agent cleans up: files "
                      "and bytes per state (pending, no-merge-record, merged-not-verified, no-custodial-copy, held, "
-                     "failed, deleting, deleted), the oldest file left and the time from merge report to deletion. "
+                     "failed, deleting, deleted), the oldest file left, the time from merge report to deletion and the "
+                     "orphans the last 'phedex unmerged scan' found. "
                      "'hold' and 'release' (see 'phedex unmerged hold -h') keep files; 'scan' lists orphans.", entries, &argc, &argv, error))
     return FALSE;
   if (!cli->node || argc > 1)
@@ -101,8 +102,11 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
     }
   g_autoptr(PxRows) rows = px_tmdb_query (cli->db, px_sql_unmerged_summary, error, PX_INT (cli->node_id));
   g_autoptr(PxRows) times = rows ? px_tmdb_query (cli->db, px_sql_unmerged_times, error, PX_INT (cli->node_id)) : NULL;
-  if (!times)
+  g_autoptr(PxRows) scan = times ? px_tmdb_query (cli->db, px_sql_unmerged_scan_last, error, PX_INT (cli->node_id))
+                                 : NULL;
+  if (!scan)
     return FALSE;
+  gboolean scanned = px_rows_count (scan) > 0;
   g_autoptr(PxTable) t = px_table_new (summary_columns);
   px_table_add_rows (t, rows);
   if (cli->json)
@@ -124,6 +128,22 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
           px_json_int (&j, "merge_to_delete_p50", px_rows_int (times, 0, "p50"));
           px_json_int (&j, "merge_to_delete_p95", px_rows_int (times, 0, "p95"));
         }
+      if (!scanned)
+        px_json_null (&j, "orphans");
+      else
+        {
+          px_json_begin_object (&j, "orphans");
+          px_json_int (&j, "files", px_rows_int (scan, 0, "orphan_files"));
+          px_json_int (&j, "bytes", px_rows_int (scan, 0, "orphan_bytes"));
+          if (px_rows_is_null (scan, 0, "oldest_age"))
+            px_json_null (&j, "oldest_age");
+          else
+            px_json_int (&j, "oldest_age", px_rows_int (scan, 0, "oldest_age"));
+          px_json_string (&j, "scanned", px_rows_text (scan, 0, "scanned_utc"));
+          px_json_string (&j, "source", px_rows_text (scan, 0, "source"));
+          px_json_int (&j, "listed", px_rows_int (scan, 0, "listed"));
+          px_json_end (&j);
+        }
       px_json_end (&j);
       px_json_print (&j);
       return TRUE;
@@ -140,6 +160,21 @@ px_cmd_unmerged (PxCli *cli, int argc, char **argv, GError **error)
       g_autofree char *p50 = px_table_seconds (px_rows_int (times, 0, "p50"));
       g_autofree char *p95 = px_table_seconds (px_rows_int (times, 0, "p95"));
       printf ("merge report to deletion: p50 %s, p95 %s\n", p50, p95);
+    }
+  if (!scanned)
+    printf ("orphans: never scanned (phedex unmerged scan --node %s)\n", cli->node);
+  else
+    {
+      g_autofree char *b = px_cli_bytes (px_rows_int (scan, 0, "orphan_bytes"));
+      g_autofree char *ago = px_table_seconds (px_rows_int (scan, 0, "age"));
+      printf ("orphans: %" G_GINT64_FORMAT " (%s)", px_rows_int (scan, 0, "orphan_files"), b);
+      if (!px_rows_is_null (scan, 0, "oldest_age"))
+        {
+          g_autofree char *old = px_table_seconds (px_rows_int (scan, 0, "oldest_age"));
+          printf (", the oldest %s old", old);
+        }
+      printf (", at the last scan (%s, %s ago, of the %s)\n", px_rows_text (scan, 0, "scanned_utc"), ago,
+              px_rows_text (scan, 0, "source"));
     }
   return TRUE;
 }

@@ -70,7 +70,8 @@ test_expect_success 'a merged file whose replica at the node is not good: its in
 	test "$(state B2000000)" = waiting:merged-not-verified &&
 	test "$(state A0000000)" = waiting:no-merge-record &&
 	test -f "$P$B1" && test -f "$P$B2" && test -f "$P$U/empty/A0000000-0000-0000-0000-000000000001.root" &&
-	phedex unmerged --node $N >sum && cat sum && grep -q "^merged-not-verified  *2  *2.0 kB" sum
+	phedex unmerged --node $N >sum && cat sum && grep -q "^merged-not-verified  *2  *2.0 kB" sum &&
+	grep -q "^orphans: never scanned (phedex unmerged scan --node $N)$" sum
 '
 
 test_expect_success 'a file the backend cannot remove waits as delete-failed with its error, retried with back-off' '
@@ -134,7 +135,11 @@ test_expect_success 'phedex unmerged scan: orphans (no merge record, no hold) wi
 	grep -q "^$O1	1001	2[0-9]*s$" out && grep -q "^$O2	1001	" out && grep -q "^$U/empty/A0000000" out &&
 	! grep -q O3000000 out && ! grep -q "/many/" out &&
 	grep -q "^3 orphans (3.0.*kB) at $N$" out &&
-	test -f "$P$O1" && test -f "$P$O2" && test -f "$P$O3"
+	test -f "$P$O1" && test -f "$P$O2" && test -f "$P$O3" &&
+	phedex unmerged --node $N >u.txt && grep -q "^orphans: 3 (3.0.*kB), the oldest .* old, at the last scan (.*, of the storage)$" u.txt &&
+	phedex unmerged --node $N --json >u.json && python3 -c "
+import json; o = json.load(open(\"u.json\"))[\"orphans\"]
+assert (o[\"files\"], o[\"bytes\"], o[\"source\"]) == (3, 3003, \"storage\") and o[\"oldest_age\"] > 2 * 86400, o"
 '
 
 test_expect_success 'phedex unmerged scan --dump: the same from a storage dump (object stores)' '
@@ -146,6 +151,9 @@ import json; d = json.load(open(\"s.json\"))
 assert [(o[\"lfn\"].split(\"/\")[-1], o[\"bytes\"], o[\"delete\"]) for o in d[\"orphans\"]] == [
   (\"O1000000-0000-0000-0000-000000000001.root\", 5000, False), (\"G.root\", 12, False)], d
 assert d[\"orphans\"][0][\"age\"] > 10**8 and d[\"orphan_bytes\"] == 5012, d" &&
+	phedex unmerged --node $N --json >u.json && python3 -c "
+import json; o = json.load(open(\"u.json\"))[\"orphans\"]
+assert (o[\"files\"], o[\"bytes\"], o[\"source\"], o[\"listed\"]) == (2, 5012, \"dump\", 3) and o[\"oldest_age\"] > 10**8, o" &&
 	echo "garbage" >bad.txt && test_expect_code 1 phedex unmerged scan --node $N --dump bad.txt 2>err &&
 	grep -q "listing of bad.txt failed, nothing deleted: bad.txt:1: not .LFN BYTES MTIME." err
 '
@@ -154,7 +162,10 @@ test_expect_success 'a dump that breaks part-way deletes nothing, even with --de
 	{ echo "$O1 5000 1000000000" && echo "$O3 9 1000000000" && echo "truncated"; } >part.txt &&
 	test_expect_code 1 phedex unmerged scan --node $N --dump part.txt --delete-orphans --older-than 2d --yes >out 2>err &&
 	grep -q "listing of part.txt failed, nothing deleted: part.txt:3: " err &&
-	! grep -q "^delete " out && test -f "$P$O1"
+	! grep -q "^delete " out && test -f "$P$O1" &&
+	phedex unmerged --node $N --json >u.json && python3 -c "
+import json; o = json.load(open(\"u.json\"))[\"orphans\"]
+assert (o[\"files\"], o[\"source\"]) == (2, \"dump\"), o"
 '
 
 test_expect_success 'orphans are deleted only with --delete-orphans --older-than AGE --yes, dry run first, holds respected' '
@@ -165,7 +176,10 @@ test_expect_success 'orphans are deleted only with --delete-orphans --older-than
 	test -f "$P$O1" &&
 	phedex unmerged scan --node $N --delete-orphans --older-than 2d --yes >out &&
 	grep -q "^delete $O1	" out && grep -q "deleted 1 (1.0.*kB)" out &&
-	test ! -e "$P$O1" && test -f "$P$O2" && test -f "$P$O3" && test -f "$P$U/empty/A0000000-0000-0000-0000-000000000001.root"
+	test ! -e "$P$O1" && test -f "$P$O2" && test -f "$P$O3" && test -f "$P$U/empty/A0000000-0000-0000-0000-000000000001.root" &&
+	phedex unmerged --node $N --json >u.json && python3 -c "
+import json; o = json.load(open(\"u.json\"))[\"orphans\"]
+assert (o[\"files\"], o[\"bytes\"], o[\"source\"]) == (2, 2002, \"storage\"), o"
 '
 
 test_done

@@ -28,6 +28,8 @@ INSERT INTO unmerged (node, lfn, bytes, origin, state, reason) SELECT n.id, v.lf
                         ('/store/unmerged/Web/b.root', NULL, 'waiting', 'no-merge-record'),
                         ('/store/unmerged/Web/c.root', 500, 'deleted', NULL)) v (lfn, bytes, state, reason)
   WHERE n.name = 'T2_Dst';
+INSERT INTO unmerged_scans (node, source, listed, orphan_files, orphan_bytes, oldest_age)
+  SELECT id, 'dump', 9, 4, 4096, 86400 FROM nodes WHERE name = 'T2_Dst';
 INSERT INTO errors (file, from_node, to_node, reason, log) SELECT f.id, a.id, b.id, 'transfer',
   E'copy failed: <img src=x onerror=alert("log")> bad byte \x01 here' FROM files f, nodes a, nodes b
   WHERE f.lfn LIKE '/store/xss/%' AND a.name = 'T1_Src' AND b.name = 'T2_Dst';
@@ -112,14 +114,17 @@ for h, step in ((now['history'], 300), (week['history'], 3600)):
 	get "/errors?period=1h&refresh=0" enow.html >/dev/null && grep -q "onerror=alert" enow.html
 EOT
 
-test_expect_success '/nodes/NODE: unmerged files pending cleanup (not the deleted one)' - <<\EOT
+test_expect_success '/nodes/NODE: unmerged files pending cleanup (not the deleted one) and the orphans of the last scan' - <<\EOT
 	test "$(get "/nodes/T2_Dst?refresh=0" n.html)" = 200 && wellformed n.html &&
 	test "$(xmllint --html --xpath 'string(//span[@data-key="unmerged_files"])' n.html)" = 2 &&
+	test "$(xmllint --html --xpath 'string(//span[@data-key="unmerged_orphans"])' n.html)" = 4 &&
 	grep -q "no-merge-record" n.html &&
 	test "$(get /api/v1/nodes/T2_Dst n.json)" = 200 &&
 	python3 -c "
 import json; u = json.load(open('n.json'))['unmerged']
 assert [(r['origin'], r['state'], r['files'], r['bytes'], r['unknown_bytes']) for r in u] == [('input', 'waiting', 2, 1000, 1)], u
+o = json.load(open('n.json'))['unmerged_orphans']
+assert (o['files'], o['bytes'], o['oldest_age'], o['source']) == (4, 4096, 86400, 'dump'), o
 b = json.load(open('n.json'))['blocks']
 assert sum(r['files_here'] for r in b) == 5, b"
 EOT

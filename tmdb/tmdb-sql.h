@@ -108,6 +108,8 @@
   X (policy_apply) \
   X (handoff_produced_add) \
   X (unmerged_orphans) \
+  X (unmerged_scan_record) \
+  X (unmerged_scan_last) \
   X (handoff_report_add) \
   X (handoff_report_outcome) \
   X (handoff_unmerged_add) \

@@ -203,3 +203,17 @@ PX_SQL (unmerged_orphans, "lfn",
     "SELECT x.lfn FROM unnest($2::text[]) AS x(lfn) WHERE NOT EXISTS (SELECT 1 FROM unmerged u JOIN merges m "
     "  ON m.unmerged = u.id WHERE u.node = $1 AND u.lfn = x.lfn) AND NOT EXISTS (SELECT 1 FROM unmerged_holds h "
     "  WHERE h.node = $1 AND h.released IS NULL AND (h.lfn = x.lfn OR starts_with(x.lfn, h.dir)))");
+/* phedex unmerged scan: record the scan of node $1 (source $2, 'storage' or
+ * 'dump'): $3 files listed, $4 orphans left of $5 bytes, the oldest $6 s
+ * old (NULL: none or unknown). */
+PX_SQL (unmerged_scan_record, "",
+    "INSERT INTO unmerged_scans (node, source, listed, orphan_files, orphan_bytes, oldest_age) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node) DO UPDATE SET scanned_at = now(), source = excluded.source, "
+    "  listed = excluded.listed, orphan_files = excluded.orphan_files, orphan_bytes = excluded.orphan_bytes, "
+    "  oldest_age = excluded.oldest_age");
+/* phedex unmerged, /nodes/NODE: node $1's last orphan scan (no row: never
+ * scanned); age: seconds since it. */
+PX_SQL (unmerged_scan_last, "scanned_utc,age,source,listed,orphan_files,orphan_bytes,oldest_age",
+    "SELECT to_char(scanned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS scanned_utc, "
+    "  extract(epoch FROM now() - scanned_at)::bigint AS age, source, listed, orphan_files, orphan_bytes, oldest_age "
+    "FROM unmerged_scans WHERE node = $1");

@@ -438,6 +438,10 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
     return FALSE;
   g_autoptr(PxTable) t = px_table_new (blocks_columns);
   px_table_add_rows (t, b);
+  g_autoptr(PxRows) sc = px_tmdb_query (req->db, px_sql_unmerged_scan_last, error, PX_INT (px_rows_int (n, 0, "id")));
+  if (!sc)
+    return FALSE;
+  gboolean scanned = px_rows_count (sc) > 0;
   g_autoptr(PxTable) ut = px_table_new (unmerged_columns);
   px_table_add_rows (ut, u);
   if (req->api)
@@ -447,6 +451,21 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
       px_json_string (&req->json, "storage_xml_uploaded", px_rows_text (n, 0, "tfc_utc"));
       px_json_table (&req->json, "blocks", t);
       px_json_table (&req->json, "unmerged", ut);
+      if (!scanned)
+        px_json_null (&req->json, "unmerged_orphans");
+      else
+        {
+          px_json_begin_object (&req->json, "unmerged_orphans");
+          px_json_int (&req->json, "files", px_rows_int (sc, 0, "orphan_files"));
+          px_json_int (&req->json, "bytes", px_rows_int (sc, 0, "orphan_bytes"));
+          if (px_rows_is_null (sc, 0, "oldest_age"))
+            px_json_null (&req->json, "oldest_age");
+          else
+            px_json_int (&req->json, "oldest_age", px_rows_int (sc, 0, "oldest_age"));
+          px_json_string (&req->json, "scanned", px_rows_text (sc, 0, "scanned_utc"));
+          px_json_string (&req->json, "source", px_rows_text (sc, 0, "source"));
+          px_json_end (&req->json);
+        }
     }
   else
     {
@@ -464,6 +483,14 @@ page_nodes (PxWebReq *req, char **parts, GError **error)
                               G_GINT64_FORMAT "</span> (%s known)</p>\n", files, sz);
       if (px_rows_count (u) > 0)
         px_table_append_html (ut, "unmerged files not yet cleaned up (phedex unmerged)", req->html);
+      if (scanned)
+        {
+          g_autofree char *osz = g_format_size ((guint64) px_rows_int (sc, 0, "orphan_bytes"));
+          g_string_append (req->html, "<p>unmerged orphans (no merge record, no hold) at the last scan, ");
+          px_web_html (req->html, px_rows_text (sc, 0, "scanned_utc"));
+          g_string_append_printf (req->html, ": <span data-key=\"unmerged_orphans\">%" G_GINT64_FORMAT "</span> (%s)</p>\n",
+                                  px_rows_int (sc, 0, "orphan_files"), osz);
+        }
     }
   return page_agents_of (req, parts[0], error);
 }
