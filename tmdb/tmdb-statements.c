@@ -141,8 +141,9 @@ PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_f
  * goes by key whatever the statistics say: the batch is read in index order
  * (requests_pending) with each request's address (ctid), its file's size and
  * its replica here looked up by file (the only index that starts with it:
- * the primary key); the three updates of requests go to the addresses read
- * (ctid = ANY: a TID scan, no index, no pass over the node's requests).  A
+ * the primary key); the three updates of requests go to the addresses read,
+ * unnested from arrays (which the planner takes for a few rows: a nested
+ * loop of TID scans, never a hash of the node's requests, and no index).  A
  * request changed by someone else meanwhile has a new address and is left
  * for the next cycle. */
 PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
@@ -157,8 +158,8 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "    AND q.priority = pr.p AND q.state IN ('new', 'no_source', 'no_path') AND q.next_try <= now() "
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = q.subscription AND s.suspended_until > now()) "
     "    ORDER BY q.created, q.file LIMIT $6) q), "
-    "have AS (UPDATE requests q SET state = 'done', reason = NULL, updated = now() FROM pending p "
-    "  WHERE p.here AND q.ctid = ANY (ARRAY (SELECT tid FROM pending WHERE here)) AND q.ctid = p.tid RETURNING 1), "
+    "have AS (UPDATE requests q SET state = 'done', reason = NULL, updated = now() "
+    "  FROM unnest (ARRAY (SELECT tid FROM pending WHERE here)) AS u(tid) WHERE q.ctid = u.tid RETURNING 1), "
     "admit AS (SELECT p.* FROM pending p LEFT JOIN open o ON o.priority = p.priority "
     "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
     /* Each admitted file once, with its cheapest source or none (a miss):
@@ -176,18 +177,25 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "  SELECT file, src, next, $1, priority, is_custodial, attempts, bytes FROM cand WHERE src IS NOT NULL "
     "  ON CONFLICT DO NOTHING RETURNING file, from_node), "
     /* The path depends only on the source: looked up in g (one row per node). */
+    /* The inserted ones with their addresses: grouped, not joined (two
+     * batches joined on estimates of one row each are a nested loop, O(n^2)). */
+    "r AS (SELECT file, max(tid) AS tid, max(from_node) AS from_node FROM (SELECT file, tid, NULL::int AS from_node, "
+    "    0 AS inserted FROM cand WHERE src IS NOT NULL UNION ALL SELECT file, NULL::tid, from_node, 1 FROM ins) x "
+    "  GROUP BY file HAVING sum(inserted) > 0), "
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, "
-    "    path = (SELECT string_to_array(g.path, ',')::int[] FROM g WHERE g.node = i.from_node), updated = now() "
-    "  FROM ins i JOIN cand c ON c.file = i.file "
-    "  WHERE q.ctid = ANY (ARRAY (SELECT c.tid FROM ins i JOIN cand c ON c.file = i.file)) AND q.ctid = c.tid RETURNING 1), "
+    "    path = (SELECT string_to_array(g.path, ',')::int[] FROM g WHERE g.node = u.from_node), updated = now() "
+    "  FROM unnest (ARRAY (SELECT tid FROM r ORDER BY file), ARRAY (SELECT from_node FROM r ORDER BY file)) AS u(tid, from_node) "
+    "  WHERE q.ctid = u.tid RETURNING 1), "
     "miss AS (UPDATE requests q SET updated = now(), next_try = now() + make_interval(secs => $8::int), "
     "    state = CASE WHEN h.holders IS NULL THEN 'no_source' ELSE 'no_path' END, "
     "    reason = CASE WHEN h.holders IS NULL THEN 'no replica of the file exists anywhere' "
     "      ELSE 'no usable path from ' || h.holders || ' (links inactive, download agents not running, or no "
     "storage.xml uploaded)' END "
-    "  FROM cand p LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
+    "  FROM unnest (ARRAY (SELECT tid FROM cand WHERE src IS NULL ORDER BY file), "
+    "      ARRAY (SELECT file FROM cand WHERE src IS NULL ORDER BY file)) AS p(tid, file) "
+    "    LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
     "    JOIN nodes n ON n.id = r.node WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1) h ON true "
-    "  WHERE p.src IS NULL AND q.ctid = ANY (ARRAY (SELECT tid FROM cand WHERE src IS NULL)) AND q.ctid = p.tid "
+    "  WHERE q.ctid = p.tid "
     "  RETURNING q.state) "
     "SELECT (SELECT count(*) FROM pending) AS pending, (SELECT count(*) FROM ins) AS queued, "
     "  (SELECT count(*) FROM miss WHERE state = 'no_source') AS no_source, "
