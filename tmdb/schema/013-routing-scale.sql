@@ -139,3 +139,15 @@ BEGIN
     EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = %I, pg_temp', f, current_schema());
   END LOOP;
 END $$;
+
+-- Two per-row PL/pgSQL calls less per routed file: a task's size comes with
+-- the router's insert (px_task_bytes only fills it in when missing), and the
+-- insert half of px_task_guard only refuses a task that does not start
+-- queued; both now run only when they have something to do.
+DROP TRIGGER tasks_bytes ON tasks;
+CREATE TRIGGER tasks_bytes BEFORE INSERT ON tasks FOR EACH ROW WHEN (NEW.bytes IS NULL)
+  EXECUTE FUNCTION px_task_bytes();
+DROP TRIGGER tasks_guard ON tasks;
+CREATE TRIGGER tasks_guard BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION px_task_guard();
+CREATE TRIGGER tasks_guard_insert BEFORE INSERT ON tasks FOR EACH ROW WHEN (NEW.state IS DISTINCT FROM 'queued')
+  EXECUTE FUNCTION px_task_guard();
