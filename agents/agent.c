@@ -40,7 +40,7 @@ const PxConfigKey px_agent_config_keys[] = {
   { "router", "max-attempts", PX_CONFIG_INT, "5", TRUE, "transfer attempts per file before giving up", F (router.max_attempts) },
   { "router", "retry-delay", PX_CONFIG_INT, "10", TRUE, "seconds before the first retry; doubles per attempt", F (router.retry_delay) },
   { "router", "retry-delay-max", PX_CONFIG_INT, "600", TRUE, "longest wait between retries, seconds", F (router.retry_delay_max) },
-  { "router", "batch", PX_CONFIG_INT, "2000", TRUE, "requests routed per priority level per cycle", F (router.batch) },
+  { "router", "batch", PX_CONFIG_INT, "2000", TRUE, "requests routed per priority level per cycle (doubling per full cycle up to 16 times this while there is a backlog)", F (router.batch) },
   { "router", "window-mb", PX_CONFIG_INT, "1000000", TRUE,
     "MiB of open transfers each priority level may have towards this node; more waits, higher priority first", F (router.window_mb) },
   { "router", "task-expire", PX_CONFIG_INT, "28800", TRUE,

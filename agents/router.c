@@ -17,8 +17,16 @@
 #include "agent.h"
 #include "routing/route.h"
 
-/* Seconds between sweeps of redundant queued hops (router_dups). */
+/* Seconds between sweeps of redundant queued hops (router_dups), at least;
+ * and at least this many times the last sweep's duration, so that the sweep
+ * of a big queue takes a bounded share of the router's time. */
 #define DUPS_INTERVAL 30
+#define DUPS_SHARE 20
+/* A backlog is routed in bigger batches: each full cycle doubles the batch,
+ * up to this many times [router] batch, so the per-cycle statements (graph,
+ * retries, subscriptions, history) are paid once per more requests; the
+ * first cycle that is not full goes back to [router] batch. */
+#define BATCH_GROWTH 16
 /* Rows (requests expanded + tasks queued) before the first ANALYZE. */
 #define ANALYZE_AFTER 10000
 
@@ -50,13 +58,19 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   /* Hops made redundant by a race are never claimed (download_claim skips
    * them), so they are swept now and then, not every cycle: the sweep
    * reads this node's whole queue. */
-  static gint64 swept_at;
-  gboolean sweep = g_get_monotonic_time () - swept_at > DUPS_INTERVAL * G_USEC_PER_SEC;
+  static gint64 swept_at, sweep_took;
+  gint64 sweep_start = g_get_monotonic_time ();
+  gboolean sweep = sweep_start - swept_at > MAX (DUPS_INTERVAL * G_USEC_PER_SEC, DUPS_SHARE * sweep_took);
   g_autoptr(PxRows) du = re && sweep ? px_tmdb_query (a->db, px_sql_router_dups, error, PX_INT (node)) : NULL;
+  if (du)
+    sweep_took = g_get_monotonic_time () - sweep_start;
+  static gint64 batch;
+  if (batch < a->set.router.batch || batch > a->set.router.batch * BATCH_GROWTH)
+    batch = a->set.router.batch;
   gboolean go = re && (du || !sweep);
   g_autoptr(PxRows) rt = go ? px_tmdb_query (a->db, px_sql_router_route, error, PX_INT (node), PX_ARRAY (ra.nodes),
                                              PX_ARRAY (ra.costs), PX_ARRAY (ra.next), PX_ARRAY (ra.paths),
-                                             PX_INT (a->set.router.batch),
+                                             PX_INT (batch),
                                              PX_INT (a->set.router.window_mb * 1048576),
                                              PX_INT (a->set.router.no_path_recheck))
                             : NULL;
@@ -104,7 +118,8 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                completed, moved, px_rows_int (sb, 0, "move_deletions"), transit);
   /* A full batch in some priority, and room left in the windows: go on. */
   *more = queued + here > 0 && pending - windowed == queued + here
-          && pending >= (guint) a->set.router.batch;
+          && pending >= (guint) batch;
+  batch = *more ? MIN (batch * 2, a->set.router.batch * BATCH_GROWTH) : a->set.router.batch;
   if (!px_rows_is_null (nt, 0, "seconds"))
     *wake_in = MIN (*wake_in, MAX (0.05, px_rows_double (nt, 0, "seconds")));
   return TRUE;

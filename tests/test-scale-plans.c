@@ -122,16 +122,18 @@ run (const PxTmdbStatement *st, guint np, const PxTmdbParam *params)
               PX_INT (G_GINT64_CONSTANT (1) << 50), PX_INT (60)
 
 /* router_route: its three updates of requests (already here, routed,
- * missed) go by key, each driven by its batch, and it never reads the
- * whole requests table. */
+ * missed) go to the addresses its batch read (TID scans), each driven by
+ * its batch, and it never reads the whole requests, files or replicas
+ * table (each file's size and replicas by key). */
 static void
 route_plan (const char *when, gint64 dest, PxTmdbArray *rn, PxTmdbArray *rc, PxTmdbArray *rx, PxTmdbArray *rp)
 {
   g_autoptr(PxRows) plan = explain (&px_sql_router_route, P (ROUTE));
   guint keyed = 0;
   for (guint i = 0; plan && i < px_rows_count (plan); i++)
-    keyed += strstr (px_rows_text (plan, i, "QUERY PLAN"), "using requests_pkey on requests ") != NULL;
-  gboolean good = plan && keyed >= 3 && !has (plan, "Seq Scan on requests");
+    keyed += strstr (px_rows_text (plan, i, "QUERY PLAN"), "Tid Scan on requests ") != NULL;
+  gboolean good = plan && keyed >= 3 && !has (plan, "Seq Scan on requests") && !has (plan, "Seq Scan on files")
+                  && !has (plan, "Seq Scan on replicas");
   g_autofree char *what = g_strdup_printf ("router_route updates requests by key (%s)", when);
   ok (good, what);
   if (!good || g_getenv ("EXPLAIN_VERBOSE"))

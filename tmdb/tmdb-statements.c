@@ -140,25 +140,34 @@ PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_f
 /* Route a batch of this node's pending requests ($6 per priority, oldest
  * first) within each priority's window of $7 open bytes: the cheapest
  * source by the router's costs ($2 node, $3 cost to here, $4 next hop, $5
- * path), first hop queued as a task for this node. */
+ * path), first hop queued as a task for this node.  Every per-request step
+ * goes by key whatever the statistics say: the batch is read in index order
+ * (requests_pending) with each request's address (ctid), its file's size and
+ * its replica here looked up by file (the only index that starts with it:
+ * the primary key); the three updates of requests go to the addresses read,
+ * unnested from arrays (which the planner takes for a few rows: a nested
+ * loop of TID scans, never a hash of the node's requests, and no index).  A
+ * request changed by someone else meanwhile has a new address and is left
+ * for the next cycle. */
 PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "WITH g AS MATERIALIZED (SELECT * FROM unnest($2::int[], $3::float8[], $4::int[], $5::text[]) AS g(node, cost, next, path)), "
     /* Open bytes per priority from the queue counters, not a pass over the open tasks. */
     "open AS (SELECT priority, sum(open_bytes) AS bytes FROM task_queue WHERE for_node = $1 GROUP BY priority), "
-    "pending AS (SELECT q.file, q.priority, q.is_custodial, q.attempts, f.bytes, q.here, "
-    "    sum(f.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
-    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT q.*, EXISTS (SELECT 1 FROM replicas h "
-    "      WHERE h.file = q.file AND h.node = $1 AND h.state = 'ok') AS here FROM requests q WHERE q.node = $1 "
+    "pending AS MATERIALIZED (SELECT q.*, sum(q.bytes) OVER (PARTITION BY q.priority ORDER BY q.created, q.file) AS cum "
+    "  FROM (VALUES (0), (1), (2)) AS pr(p) CROSS JOIN LATERAL (SELECT q.file, q.ctid AS tid, q.priority, "
+    "      q.is_custodial, q.attempts, q.created, (SELECT f.bytes FROM files f WHERE f.id = q.file) AS bytes, "
+    "      coalesce((SELECT bool_or(h.node = $1) FROM replicas h WHERE h.file = q.file AND h.state = 'ok'), false) AS here "
+    "    FROM requests q WHERE q.node = $1 "
     "    AND q.priority = pr.p AND q.state IN ('new', 'no_source', 'no_path') AND q.next_try <= now() "
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = q.subscription AND s.suspended_until > now()) "
-    "    ORDER BY q.created, q.file LIMIT $6) q JOIN files f ON f.id = q.file), "
-    "have AS (UPDATE requests q SET state = 'done', reason = NULL, updated = now() FROM pending p "
-    "  WHERE p.here AND q.file = p.file AND q.node = $1 RETURNING 1), "
+    "    ORDER BY q.created, q.file LIMIT $6) q), "
+    "have AS (UPDATE requests q SET state = 'done', reason = NULL, updated = now() "
+    "  FROM unnest (ARRAY (SELECT tid FROM pending WHERE here)) AS u(tid) WHERE q.ctid = u.tid RETURNING 1), "
     "admit AS (SELECT p.* FROM pending p LEFT JOIN open o ON o.priority = p.priority "
     "  WHERE NOT p.here AND coalesce(o.bytes, 0) + p.cum - p.bytes < $7::bigint), "
     /* Each admitted file once, with its cheapest source or none (a miss):
      * a lookup per file by key, no anti-join of one batch against another. */
-    "cand AS MATERIALIZED (SELECT p.file, p.priority, p.is_custodial, p.attempts, p.bytes, c.src, c.next FROM admit p "
+    "cand AS MATERIALIZED (SELECT p.file, p.tid, p.priority, p.is_custodial, p.attempts, p.bytes, c.src, c.next FROM admit p "
     "  LEFT JOIN LATERAL (SELECT r.node AS src, g.next FROM replicas r JOIN g ON g.node = r.node "
     "    WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1 ORDER BY "
     /* A route whose first hop lands on a node that already holds the file
@@ -171,17 +180,25 @@ PX_SQL (router_route, "pending,queued,no_source,no_path,windowed,here",
     "  SELECT file, src, next, $1, priority, is_custodial, attempts, bytes FROM cand WHERE src IS NOT NULL "
     "  ON CONFLICT DO NOTHING RETURNING file, from_node), "
     /* The path depends only on the source: looked up in g (one row per node). */
+    /* The inserted ones with their addresses: grouped, not joined (two
+     * batches joined on estimates of one row each are a nested loop, O(n^2)). */
+    "r AS (SELECT file, max(tid) AS tid, max(from_node) AS from_node FROM (SELECT file, tid, NULL::int AS from_node, "
+    "    0 AS inserted FROM cand WHERE src IS NOT NULL UNION ALL SELECT file, NULL::tid, from_node, 1 FROM ins) x "
+    "  GROUP BY file HAVING sum(inserted) > 0), "
     "upd AS (UPDATE requests q SET state = 'routed', reason = NULL, "
-    "    path = (SELECT string_to_array(g.path, ',')::int[] FROM g WHERE g.node = i.from_node), updated = now() "
-    "  FROM ins i WHERE q.file = i.file AND q.node = $1 RETURNING 1), "
+    "    path = (SELECT string_to_array(g.path, ',')::int[] FROM g WHERE g.node = u.from_node), updated = now() "
+    "  FROM unnest (ARRAY (SELECT tid FROM r ORDER BY file), ARRAY (SELECT from_node FROM r ORDER BY file)) AS u(tid, from_node) "
+    "  WHERE q.ctid = u.tid RETURNING 1), "
     "miss AS (UPDATE requests q SET updated = now(), next_try = now() + make_interval(secs => $8::int), "
     "    state = CASE WHEN h.holders IS NULL THEN 'no_source' ELSE 'no_path' END, "
     "    reason = CASE WHEN h.holders IS NULL THEN 'no replica of the file exists anywhere' "
     "      ELSE 'no usable path from ' || h.holders || ' (links inactive, download agents not running, or no "
     "storage.xml uploaded)' END "
-    "  FROM cand p LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
+    "  FROM unnest (ARRAY (SELECT tid FROM cand WHERE src IS NULL ORDER BY file), "
+    "      ARRAY (SELECT file FROM cand WHERE src IS NULL ORDER BY file)) AS p(tid, file) "
+    "    LEFT JOIN LATERAL (SELECT string_agg(n.name, ', ' ORDER BY n.name) AS holders FROM replicas r "
     "    JOIN nodes n ON n.id = r.node WHERE r.file = p.file AND r.state = 'ok' AND r.node <> $1) h ON true "
-    "  WHERE p.src IS NULL AND q.file = p.file AND q.node = $1 "
+    "  WHERE q.ctid = p.tid "
     "  RETURNING q.state) "
     "SELECT (SELECT count(*) FROM pending) AS pending, (SELECT count(*) FROM ins) AS queued, "
     "  (SELECT count(*) FROM miss WHERE state = 'no_source') AS no_source, "
