@@ -33,6 +33,8 @@
 # BENCH_KEEP=1 (leave the work directory for inspection), BENCH_PROFILE=1 (log every
 # statement's duration in the server and print where the database time went; the
 # plans of statements slower than 2 s go to the server log, pg/postgres.log),
+# BENCH_EXPLAIN (2s: with BENCH_PROFILE, log the plans of statements slower than this),
+# BENCH_EXPLAIN_ANALYZE=1 (those plans with actual rows, times and buffers),
 # BENCH_PG_SET="name=value ..." (server settings to try, e.g. plan_cache_mode=force_custom_plan).
 set -u
 
@@ -113,9 +115,15 @@ db_fresh () {
 		sql "ALTER SYSTEM SET log_line_prefix = '%m %a '" >/dev/null
 		sql "ALTER SYSTEM SET log_lock_waits = on" >/dev/null
 		sql "ALTER SYSTEM SET deadlock_timeout = '100ms'" >/dev/null
-		# The plan of any statement slower than 2 s, into the server log.
+		# The plan of any statement slower than 2 s (BENCH_EXPLAIN), into the server log;
+		# with BENCH_EXPLAIN_ANALYZE=1 with its row counts, times and buffers.
 		sql "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" >/dev/null
-		psql "$PHEDEX_DB" -XAtq -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET auto_explain.log_min_duration = '2s'" >/dev/null
+		psql "$PHEDEX_DB" -XAtq -c "LOAD 'auto_explain'" \
+			-c "ALTER SYSTEM SET auto_explain.log_min_duration = '${BENCH_EXPLAIN:-2s}'" >/dev/null
+		if [ -n "${BENCH_EXPLAIN_ANALYZE:-}" ]; then
+			psql "$PHEDEX_DB" -XAtq -c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET auto_explain.log_analyze = on" \
+				-c "ALTER SYSTEM SET auto_explain.log_buffers = on" -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" >/dev/null
+		fi
 		sql "SELECT pg_reload_conf()" >/dev/null
 	fi
 }

@@ -381,6 +381,25 @@ main (int argc, char **argv)
     gboolean good = plan && !has (plan, "Seq Scan on tasks ") && !has (plan, "Seq Scan on requests ")
                     && !has (plan, "tasks_for_state");
     ok (good, "router_subscriptions: no pass over the node's tasks or requests");
+    /* The move deletions are driven by the moves done now: the first scan
+     * under "CTE md" is the one of m, so nothing is read when no move is
+     * due (as a join, m came last, after a pass over every replica at other
+     * nodes, which grows with every copy that lands). */
+    gboolean quiet = FALSE, in_md = FALSE;
+    for (guint i = 0; plan && i < px_rows_count (plan); i++)
+      {
+        const char *line = px_rows_text (plan, i, "QUERY PLAN");
+        if (strstr (line, "CTE md"))
+          in_md = TRUE;
+        else if (in_md && strstr (line, "Scan"))
+          {
+            quiet = strstr (line, "CTE Scan on m ") != NULL;
+            break;
+          }
+      }
+    ok (quiet, "router_subscriptions: the move deletions start from the moves due (none: nothing read)");
+    if (!quiet)
+      show (plan);
     if (!good || g_getenv ("EXPLAIN_VERBOSE"))
       show (plan);
     g_autoptr(PxRows) r = run (&px_sql_router_subscriptions, P (PX_INT (dest)));
