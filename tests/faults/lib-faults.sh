@@ -90,7 +90,10 @@ count_tasks () {
 # Nothing left to do: no open task; every request done or in a state `phedex
 # why` explains (no_source, no_path, gave_up); every subscribed file has a
 # request or is already there (the routers have seen the subscriptions); no
-# partial file waiting for its delete agent.
+# partial file waiting for its delete agent; no deletion its delete agent
+# could do now (the conditions of delete_claim, hand-off pins aside: a
+# deletion removes its files before its transaction drops their replica rows,
+# so a check in the middle of one would see rows without files).
 UNSETTLED="
   (select count(*) from tasks where state in ('queued', 'active', 'transferred', 'verified'))
 + (select count(*) from requests where state not in ('done', 'no_source', 'no_path', 'gave_up'))
@@ -99,7 +102,12 @@ UNSETTLED="
    where (s.suspended_until is null or s.suspended_until < now())
      and not exists (select 1 from requests q where q.file = f.id and q.node = s.node)
      and not exists (select 1 from replicas r where r.file = f.id and r.node = s.node and r.state = 'ok'))
-+ (select count(*) from leftovers)"
++ (select count(*) from leftovers)
++ (select count(*) from deletions d
+   where (d.force or exists (select 1 from replicas r where r.file = d.file and r.node <> d.node and r.state = 'ok'))
+     and not exists (select 1 from tasks t where t.file = d.file and t.from_node = d.node and t.state in ('queued', 'active'))
+     and (d.why <> 'transit' or not exists (select 1 from requests w where w.file = d.file
+       and w.state in ('new', 'routed', 'retry', 'no_source', 'no_path'))))"
 settle () {
 	wait_for "$1" "test \"\$(sql \"select $UNSETTLED\")\" = 0"
 }
