@@ -97,6 +97,31 @@ period_links (PxWebReq *req, const char *base)
   g_string_append (req->html, "</p>\n");
 }
 
+/* The API's form of plots (): the bins as rows, no plot built. */
+static gboolean
+history_json (PxWebReq *req, const PxRows *h, gint64 step)
+{
+  px_json_int (&req->json, "step", step);
+  px_json_begin_array (&req->json, "history");
+  for (guint i = 0; i < px_rows_count (h); i++)
+    {
+      double seconds = px_rows_double (h, i, "seconds");
+      px_json_begin_object (&req->json, NULL);
+      px_json_string (&req->json, "series", px_rows_text (h, i, "series"));
+      px_json_int (&req->json, "t", px_rows_int (h, i, "t"));
+      px_json_int (&req->json, "seconds", (gint64) seconds);
+      px_json_int (&req->json, "rate", (gint64) (px_rows_double (h, i, "done_bytes") / seconds + 0.5));
+      px_json_int (&req->json, "done_bytes", px_rows_int (h, i, "done_bytes"));
+      px_json_int (&req->json, "done_files", px_rows_int (h, i, "done_files"));
+      px_json_int (&req->json, "fail_files", px_rows_int (h, i, "fail_files"));
+      px_json_int (&req->json, "queued_files", px_rows_int (h, i, "queued_files"));
+      px_json_int (&req->json, "queued_bytes", px_rows_int (h, i, "queued_bytes"));
+      px_json_end (&req->json);
+    }
+  px_json_end (&req->json);
+  return TRUE;
+}
+
 /* Rate and queue plots over req->period up to req->end (until=), stacked
  * by req->by [one link].  Bins of 5 minutes, or of an hour over 7 days or
  * for a window older than the 8 days of 5-minute history kept (the hourly
@@ -111,6 +136,8 @@ plots (PxWebReq *req, const char *from, const char *to, GError **error)
                                       PX_TEXT (req->by), PX_TEXT (from), PX_TEXT (to), PX_DOUBLE (req->end));
   if (!h)
     return FALSE;
+  if (req->api)
+    return history_json (req, h, step);
   g_autoptr(PxPlot) rate = px_plot_new ("transfer rate", "B/s", end - req->period, end, step, now);
   g_autoptr(PxPlot) queue = px_plot_new (step == 300 ? "queued bytes (the router's samples)"
                                                      : "queued bytes (the router's highest sample in the hour)",
@@ -123,27 +150,6 @@ plots (PxWebReq *req, const char *from, const char *to, GError **error)
       px_plot_add (rate, s, t, px_rows_double (h, i, "done_bytes") / px_rows_double (h, i, "seconds"));
       px_plot_add (queue, s, t, px_rows_double (h, i, "queued_bytes"));
       px_plot_add (fails, s, t, px_rows_double (h, i, "fail_files"));
-    }
-  if (req->api)
-    {
-      px_json_int (&req->json, "step", step);
-      px_json_begin_array (&req->json, "history");
-      for (guint i = 0; i < px_rows_count (h); i++)
-        {
-          px_json_begin_object (&req->json, NULL);
-          px_json_string (&req->json, "series", px_rows_text (h, i, "series"));
-          px_json_int (&req->json, "t", px_rows_int (h, i, "t"));
-          px_json_int (&req->json, "seconds", (gint64) px_rows_double (h, i, "seconds"));
-          px_json_int (&req->json, "rate", (gint64) (px_rows_double (h, i, "done_bytes") / px_rows_double (h, i, "seconds") + 0.5));
-          px_json_int (&req->json, "done_bytes", px_rows_int (h, i, "done_bytes"));
-          px_json_int (&req->json, "done_files", px_rows_int (h, i, "done_files"));
-          px_json_int (&req->json, "fail_files", px_rows_int (h, i, "fail_files"));
-          px_json_int (&req->json, "queued_files", px_rows_int (h, i, "queued_files"));
-          px_json_int (&req->json, "queued_bytes", px_rows_int (h, i, "queued_bytes"));
-          px_json_end (&req->json);
-        }
-      px_json_end (&req->json);
-      return TRUE;
     }
   px_plot_svg (rate, req->html);
   px_plot_svg (queue, req->html);
