@@ -265,12 +265,15 @@ px_cmd_unmerged_scan (PxCli *cli, int argc, char **argv, GError **error)
       if (!e->gone && e->mtime >= 0 && g_hash_table_contains (is_orphan, e->lfn))
         oldest = MAX (oldest, now - e->mtime);
     }
-  g_autoptr(PxRows) rec = px_tmdb_query (cli->db, px_sql_unmerged_scan_record, error, PX_INT (cli->node_id),
+  /* Only a manager role (or the owner) may record it; a site role's scan
+   * still lists and deletes, and says why it is not on record. */
+  g_autoptr(GError) rec_error = NULL;
+  g_autoptr(PxRows) rec = px_tmdb_query (cli->db, px_sql_unmerged_scan_record, &rec_error, PX_INT (cli->node_id),
                                          PX_TEXT (dump ? "dump" : "storage"), PX_INT ((gint64) found->len),
                                          PX_INT (files - gone), PX_INT (bytes - gone_bytes),
                                          oldest >= 0 ? PX_INT (oldest) : PX_NULL);
   if (!rec)
-    return FALSE;
+    px_cli_warn (cli, "this scan is not recorded for 'phedex unmerged' (a manager role records it): %s", rec_error->message);
   px_json_int (&j, "orphan_files", files);
   px_json_int (&j, "orphan_bytes", bytes);
   px_json_int (&j, "to_delete", dfiles);
