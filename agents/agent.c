@@ -191,11 +191,82 @@ px_agent_beat (PxAgent *a, gboolean force, GError **error)
   /* Judge the old lease before renewing it: a renewal does not give back
    * claims that others may already have taken. */
   px_agent_claims_lost (a);
-  g_autoptr(PxRows) hb = px_tmdb_query (a->db, px_sql_agent_heartbeat, error, PX_INT (a->agent_id));
+  PxTmdb *on = a->db;
+  if (px_tmdb_in_transaction (a->db))
+    {
+      /* Inside the batch's transaction the update would be seen only at
+       * commit (and would hold the agent's row locked): its own connection. */
+      if (!a->bdb)
+        {
+          g_autofree char *app = g_strdup_printf ("%s@%s (heartbeat)", a->klass->name, a->node);
+          if (!(a->bdb = px_tmdb_connect_full (a->set.site.db, app, a->set.site.passfile, error)))
+            return FALSE;
+          px_tmdb_set_unnamed (a->bdb, a->set.site.db_transaction_pooling);
+        }
+      if (!px_tmdb_exec_sql (a->db, "SELECT", error))
+        return FALSE;
+      on = a->bdb;
+    }
+  g_autoptr(PxRows) hb = px_tmdb_query (on, px_sql_agent_heartbeat, error, PX_INT (a->agent_id));
   if (!hb)
-    return FALSE;
+    {
+      if (on == a->bdb)
+        g_clear_pointer (&a->bdb, px_tmdb_free);
+      return FALSE;
+    }
   __atomic_store_n (&a->beat_at, now, __ATOMIC_RELEASE);
   return TRUE;
+}
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  GThreadFunc fn;
+  gpointer data;
+} Beating;
+
+static gpointer
+beating_thread (gpointer data)
+{
+  Beating *b = data;
+  b->fn (b->data);
+  g_mutex_lock (&b->lock);
+  b->done = TRUE;
+  g_cond_signal (&b->cond);
+  g_mutex_unlock (&b->lock);
+  return NULL;
+}
+
+void
+px_agent_run_beating (PxAgent *a, GThreadFunc fn, gpointer data)
+{
+  Beating b = { .fn = fn, .data = data };
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.cond);
+  GThread *worker = g_thread_new ("px-work", beating_thread, &b);
+  gboolean beating = TRUE;
+  g_mutex_lock (&b.lock);
+  while (!b.done)
+    {
+      g_cond_wait_until (&b.cond, &b.lock, g_get_monotonic_time () + G_USEC_PER_SEC / 2);
+      if (b.done || !beating)
+        continue;
+      g_mutex_unlock (&b.lock);
+      g_autoptr(GError) e = NULL;
+      if (!px_agent_beat (a, FALSE, &e))
+        {
+          g_warning ("heartbeat failed during a batch: %s", e->message);
+          beating = FALSE;
+        }
+      px_agent_claims_lost (a);
+      g_mutex_lock (&b.lock);
+    }
+  g_mutex_unlock (&b.lock);
+  g_thread_join (worker);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.cond);
 }
 
 gboolean
@@ -641,6 +712,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
           px_tmdb_set_signal_cancel (NULL);
           g_clear_pointer (&a->db, px_tmdb_free);
           g_clear_pointer (&a->ldb, px_tmdb_free);
+          g_clear_pointer (&a->bdb, px_tmdb_free);
           wait_for (-1, backoff);
         }
     }
@@ -662,6 +734,7 @@ px_agent_run (const PxAgentClass *klass, const char *config_path)
     }
   px_tmdb_free (a->db);
   px_tmdb_free (a->ldb);
+  px_tmdb_free (a->bdb);
   px_config_free (a->cfg);
   px_tfc_free (a->tfc);
   g_strfreev (a->validate_command);

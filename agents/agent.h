@@ -75,6 +75,7 @@ struct _PxAgent
   PxAgentSettings set; /* cfg's values, typed (rebound on reload) */
   PxTmdb *db;
   PxTmdb *ldb;       /* site.listen-db's connection, or NULL */
+  PxTmdb *bdb;       /* heartbeats sent while db is in a batch's transaction (opened when first needed) */
   char *node;        /* this site's node name */
   int node_id;
   int agent_id;
@@ -109,8 +110,19 @@ int px_agent_run (const PxAgentClass *klass, const char *config_path);
 gboolean px_agent_stopping (void);
 /* Send a heartbeat if [site] heartbeat-interval has passed since the last
  * one.  Agents call it between items of a long batch (the download agent's
- * main thread while its copies run), so long work does not look dead. */
+ * main thread while its copies run), so long work does not look dead.
+ * While the agent's connection is in a transaction (a verify or publish
+ * batch, locked until its report commits) the heartbeat goes on a
+ * connection of its own, so others see it at once, and the batch's session
+ * gets a no-op statement, so its idle_in_transaction_session_timeout ends
+ * it only when the agent really stopped. */
 gboolean px_agent_beat (PxAgent *agent, gboolean force, GError **error);
+/* Run FN (DATA) in a thread of its own while this thread keeps the
+ * heartbeat going (px_agent_beat): for work without the database that may
+ * take longer than stale-after, such as a batch of read-backs or renames on
+ * a remote storage, even a single file's.  FN must not use the agent's
+ * connections, and should stop early when px_agent_cancelled (). */
+void px_agent_run_beating (PxAgent *agent, GThreadFunc fn, gpointer data);
 /* TRUE when this agent can no longer be sure it still owns the claims it
  * made this cycle: its last heartbeat is nearly [site] stale-after old (it
  * was stopped, or the database was unreachable), so another agent may have

@@ -65,6 +65,49 @@ already_published (const char *tmp, const char *final, guint64 bytes, const char
   return TRUE;
 }
 
+/* A batch's renames into place, in a thread of their own
+ * (px_agent_run_beating): on a remote storage, or with a read-back of an
+ * earlier attempt's file, they can outlast stale-after.  They stop early
+ * when the agent stops (what is done is reported, the rest stays for its
+ * next start) or its claims may have been lost. */
+typedef struct
+{
+  PxRows *claim;
+  guint done, bad;
+  PxTmdbArray *ids, *st, *lg;
+} Renames;
+
+static gpointer
+run_renames (gpointer data)
+{
+  Renames *r = data;
+  PxRows *claim = r->claim;
+  for (; r->done < px_rows_count (claim) && !px_agent_cancelled (); r->done++)
+    {
+      guint i = r->done;
+      const char *tmp = px_rows_text (claim, i, "tmp_pfn"), *final = px_rows_text (claim, i, "to_pfn");
+      g_autoptr(GError) e = NULL;
+      px_tmdb_array_int (r->ids, px_rows_int (claim, i, "id"));
+      /* tmp = final: the site's validate-command found the file already in
+       * place; already_published: an earlier attempt renamed it and its report was lost. */
+      if (tmp && final && (strcmp (tmp, final) == 0 || px_transfer_rename (tmp, final, &e)
+                           || already_published (tmp, final, (guint64) px_rows_int (claim, i, "bytes"),
+                                                 px_rows_text (claim, i, "checksum"), &e)))
+        {
+          px_tmdb_array_text (r->st, "done");
+          px_tmdb_array_text (r->lg, NULL);
+          continue;
+        }
+      r->bad++;
+      g_autofree char *log = g_strdup_printf ("publish: cannot move '%s' into place: %s", tmp ? tmp : "(none)",
+                                              e ? e->message : "no PFN recorded");
+      g_message ("%s", log);
+      px_tmdb_array_text (r->st, "failed");
+      px_tmdb_array_text (r->lg, log);
+    }
+  return NULL;
+}
+
 static gboolean
 publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
@@ -82,46 +125,31 @@ publish_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       return TRUE;
     }
   g_autoptr(PxTmdbArray) ids = px_tmdb_array_new (), st = px_tmdb_array_new (), lg = px_tmdb_array_new ();
-  guint bad = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      const char *tmp = px_rows_text (claim, i, "tmp_pfn"), *final = px_rows_text (claim, i, "to_pfn");
-      g_autoptr(GError) e = NULL;
-      if (!px_agent_keep_claims (a, error))
-        return FALSE;
-      px_tmdb_array_int (ids, px_rows_int (claim, i, "id"));
-      /* tmp = final: the site's validate-command found the file already in
-       * place; already_published: an earlier attempt renamed it and its report was lost. */
-      if (tmp && final && (strcmp (tmp, final) == 0 || px_transfer_rename (tmp, final, &e)
-                           || already_published (tmp, final, (guint64) px_rows_int (claim, i, "bytes"),
-                                                 px_rows_text (claim, i, "checksum"), &e)))
-        {
-          px_tmdb_array_text (st, "done");
-          px_tmdb_array_text (lg, NULL);
-          continue;
-        }
-      bad++;
-      g_autofree char *log = g_strdup_printf ("publish: cannot move '%s' into place: %s", tmp ? tmp : "(none)",
-                                              e ? e->message : "no PFN recorded");
-      g_message ("%s", log);
-      px_tmdb_array_text (st, "failed");
-      px_tmdb_array_text (lg, log);
-    }
+  Renames r = { .claim = claim, .ids = ids, .st = st, .lg = lg };
+  px_agent_run_beating (a, run_renames, &r);
+  if (!px_agent_keep_claims (a, error))
+    return FALSE;
+  if (r.done == 0)
+    return px_tmdb_commit (a->db, error);
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_publish_report, error, PX_ARRAY (ids), PX_ARRAY (st),
                                          PX_ARRAY (lg), PX_NULL);
-  /* The outcomes count into the link's history after the report (report_history). */
-  /* The transaction holds the batch, so all of it was reported; were it
+  /* The outcomes count into the link's history after the report (report_history).
+   * The transaction holds the batch, so all of it was reported; were it
    * not so, the history is left alone rather than miscounted. */
   if (!rep)
     return FALSE;
-  gboolean count = px_rows_int (rep, 0, "reported") == (gint64) n;
+  gboolean count = px_rows_int (rep, 0, "reported") == (gint64) r.done;
   g_autoptr(PxRows) hist = count ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids),
                                                  PX_ARRAY (st), PX_BOOL (FALSE))
                                  : NULL;
   if ((count && !hist) || !px_tmdb_commit (a->db, error))
     return FALSE;
-  g_message ("published %u replicas%s", n - bad, bad ? ", some failed" : "");
-  pool_dirty = pool_dirty || n > bad;
+  if (r.done < n)
+    g_message ("published %u replicas%s; stopping: %u left for the next start", r.done - r.bad,
+               r.bad ? ", some failed" : "", n - r.done);
+  else
+    g_message ("published %u replicas%s", n - r.bad, r.bad ? ", some failed" : "");
+  pool_dirty = pool_dirty || r.done > r.bad;
   if (!*more)
     pool_catalog (a, wake_in);
   return TRUE;

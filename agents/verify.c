@@ -120,6 +120,45 @@ at_rest (PxAgent *a, GError **error)
   return rep != NULL;
 }
 
+/* A batch's checks.  They run in a thread of their own
+ * (px_agent_run_beating): a read-back can outlast stale-after, and the
+ * batch's lock must not look like a stopped agent's meanwhile.  They stop
+ * early when the agent stops (what is checked is reported, the rest stays
+ * for its next start) or its claims may have been lost. */
+typedef struct
+{
+  PxAgent *a;
+  PxRows *claim;
+  guint checked, bad;
+  PxTmdbArray *ids, *st, *rs, *lg;
+} Checks;
+
+static gpointer
+run_checks (gpointer data)
+{
+  Checks *c = data;
+  PxRows *claim = c->claim;
+  for (; c->checked < px_rows_count (claim) && !px_agent_cancelled (); c->checked++)
+    {
+      guint i = c->checked;
+      const char *state = NULL, *reason = NULL;
+      g_autofree char *log = NULL;
+      check (c->a, px_rows_text (claim, i, "tmp_pfn"), (guint64) px_rows_int (claim, i, "bytes"),
+             px_rows_text (claim, i, "checksum"), px_rows_text (claim, i, "seen_bytes"),
+             px_rows_text (claim, i, "seen_checksum"), FALSE, &state, &reason, &log);
+      if (reason)
+        {
+          c->bad++;
+          g_message ("%s: %s", px_rows_text (claim, i, "lfn"), log);
+        }
+      px_tmdb_array_int (c->ids, px_rows_int (claim, i, "id"));
+      px_tmdb_array_text (c->st, state);
+      px_tmdb_array_text (c->rs, reason);
+      px_tmdb_array_text (c->lg, log);
+    }
+  return NULL;
+}
+
 static gboolean
 verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
 {
@@ -133,26 +172,12 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
     return px_tmdb_commit (a->db, error) && at_rest (a, error);
   g_autoptr(PxTmdbArray) ids = px_tmdb_array_new (), st = px_tmdb_array_new (), rs = px_tmdb_array_new (),
                          lg = px_tmdb_array_new ();
-  guint bad = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      const char *state = NULL, *reason = NULL;
-      g_autofree char *log = NULL;
-      if (!px_agent_keep_claims (a, error))
-        return FALSE;
-      check (a, px_rows_text (claim, i, "tmp_pfn"), (guint64) px_rows_int (claim, i, "bytes"),
-             px_rows_text (claim, i, "checksum"), px_rows_text (claim, i, "seen_bytes"),
-             px_rows_text (claim, i, "seen_checksum"), FALSE, &state, &reason, &log);
-      if (reason)
-        {
-          bad++;
-          g_message ("%s: %s", px_rows_text (claim, i, "lfn"), log);
-        }
-      px_tmdb_array_int (ids, px_rows_int (claim, i, "id"));
-      px_tmdb_array_text (st, state);
-      px_tmdb_array_text (rs, reason);
-      px_tmdb_array_text (lg, log);
-    }
+  Checks c = { .a = a, .claim = claim, .ids = ids, .st = st, .rs = rs, .lg = lg };
+  px_agent_run_beating (a, run_checks, &c);
+  if (!px_agent_keep_claims (a, error))
+    return FALSE;
+  if (c.checked == 0)
+    return px_tmdb_commit (a->db, error);
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_verify_report, error, PX_ARRAY (ids), PX_ARRAY (st),
                                          PX_ARRAY (rs), PX_ARRAY (lg), PX_NULL);
   if (!rep)
@@ -160,13 +185,17 @@ verify_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
   /* Failures count into the link's history (after the report: report_history).
    * The transaction holds the batch, so all of it was reported; were it
    * not so, the history is left alone rather than miscounted. */
-  gboolean count = bad && px_rows_int (rep, 0, "reported") == (gint64) n;
+  gboolean count = c.bad && px_rows_int (rep, 0, "reported") == (gint64) c.checked;
   g_autoptr(PxRows) hist = count ? px_tmdb_query (a->db, px_sql_report_history, error, PX_ARRAY (ids),
                                                  PX_ARRAY (st), PX_BOOL (FALSE))
                                  : NULL;
   if ((count && !hist) || !px_tmdb_commit (a->db, error))
     return FALSE;
-  g_message ("verified %u, rejected %u", n - bad, bad);
+  if (c.checked < n)
+    g_message ("verified %u, rejected %u; stopping: %u left for the next start", c.checked - c.bad, c.bad,
+               n - c.checked);
+  else
+    g_message ("verified %u, rejected %u", n - c.bad, c.bad);
   return *more || at_rest (a, error);
 }
 

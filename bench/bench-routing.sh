@@ -35,7 +35,8 @@
 # plans of statements slower than 2 s go to the server log, pg/postgres.log),
 # BENCH_EXPLAIN (2s: with BENCH_PROFILE, log the plans of statements slower than this),
 # BENCH_EXPLAIN_ANALYZE=1 (those plans with actual rows, times and buffers),
-# BENCH_PG_SET="name=value ..." (server settings to try, e.g. plan_cache_mode=force_custom_plan).
+# BENCH_PG_SET="name=value ..." (server settings to try, e.g. plan_cache_mode=force_custom_plan;
+# settings that need a restart, such as shared_buffers, go in PX_PG_OPTS="-c shared_buffers=1GB").
 set -u
 
 B=$(cd "${1:-.}" && pwd) || exit 2

@@ -26,8 +26,9 @@
 #   fixture sql <<EOF                     hand-written state (lib-sites.sh sql)
 #   fixture gridftp NAME                  an anonymous GridFTP server on loopback
 #                                         serving /; its port in $W/NAME.port
-#   fixture nginx NAME ROOT               nginx on loopback serving ROOT; port in
-#                                         $W/NAME.port
+#   fixture nginx NAME ROOT [CONF]        nginx on loopback serving ROOT; port in
+#                                         $W/NAME.port; CONF: more directives for
+#                                         its server block (WebDAV, limit_rate)
 #   fixture db NAME [TEMPLATE]            a new database NAME in the cluster
 #                                         (a copy of TEMPLATE, by default the
 #                                         current one); PHEDEX_DB points at it
@@ -143,7 +144,7 @@ fixture_nginx () {
 	  access_log off;
 	  client_body_temp_path $W/$1/tmp; proxy_temp_path $W/$1/tmp; fastcgi_temp_path $W/$1/tmp;
 	  uwsgi_temp_path $W/$1/tmp; scgi_temp_path $W/$1/tmp;
-	  server { listen 127.0.0.1:$_p; root $2; }
+	  server { listen 127.0.0.1:$_p; root $2; ${3:-} }
 	}
 	EOF
 	{ nginx -c "$W/$1/nginx.conf" -p "$W/$1" -g "daemon off;" </dev/null >/dev/null 2>"$W/$1/start.log" & } &&

@@ -379,6 +379,12 @@ px_tmdb_commit (PxTmdb *db, GError **error)
   return px_tmdb_exec_sql (db, "COMMIT", error);
 }
 
+gboolean
+px_tmdb_in_transaction (PxTmdb *db)
+{
+  return PQtransactionStatus (db->conn) != PQTRANS_IDLE;
+}
+
 void
 px_tmdb_rollback (PxTmdb *db)
 {

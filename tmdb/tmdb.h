@@ -38,6 +38,8 @@ gboolean px_tmdb_exec_sql (PxTmdb *db, const char *sql, GError **error);
 gboolean px_tmdb_begin (PxTmdb *db, GError **error);
 gboolean px_tmdb_commit (PxTmdb *db, GError **error);
 void px_tmdb_rollback (PxTmdb *db);
+/* TRUE while DB is inside a transaction block (BEGIN without its end yet). */
+gboolean px_tmdb_in_transaction (PxTmdb *db);
 
 /* Bulk load: SQL is a "COPY ... FROM STDIN" statement, DATA tab-separated
  * text rows (use px_tmdb_copy_field to escape). */
