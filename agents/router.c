@@ -27,6 +27,10 @@
  * retries, subscriptions, history) are paid once per more requests; the
  * first cycle that is not full goes back to [router] batch. */
 #define BATCH_GROWTH 16
+/* A cycle expands a subscription by the files within this many ids of its
+ * next one: a million-file subscription starts moving after its first
+ * slice, not after one statement that writes all its requests. */
+#define EXPAND_SLICE 100000
 /* Rows (requests expanded + tasks queued) before the first ANALYZE. */
 #define ANALYZE_AFTER 10000
 
@@ -47,7 +51,8 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
       return FALSE;
     }
   g_autoptr(PxRows) lk = px_tmdb_query (a->db, px_sql_node_lock_shared, error, PX_INT (node));
-  g_autoptr(PxRows) ex = lk ? px_tmdb_query (a->db, px_sql_router_expand, error, PX_INT (node)) : NULL;
+  g_autoptr(PxRows) ex = lk ? px_tmdb_query (a->db, px_sql_router_expand, error, PX_INT (node),
+                                            PX_INT (EXPAND_SLICE)) : NULL;
   g_autoptr(PxRows) rc = ex ? px_tmdb_query (a->db, px_sql_router_recheck, error, PX_INT (node)) : NULL;
   g_autoptr(PxRows) re = rc ? px_tmdb_query (a->db, px_sql_router_retry, error, PX_INT (node),
                                              PX_INT (a->set.router.retry_delay),
@@ -117,9 +122,10 @@ router_cycle (PxAgent *a, gboolean *more, double *wake_in, GError **error)
                " source replicas to delete), %" G_GINT64_FORMAT " transit copies to clean",
                completed, moved, px_rows_int (sb, 0, "move_deletions"), transit);
   /* A full batch in some priority, and room left in the windows: go on. */
-  *more = queued + here > 0 && pending - windowed == queued + here
-          && pending >= (guint) batch;
-  batch = *more ? MIN (batch * 2, a->set.router.batch * BATCH_GROWTH) : a->set.router.batch;
+  gboolean full = queued + here > 0 && pending - windowed == queued + here && pending >= (guint) batch;
+  batch = full ? MIN (batch * 2, a->set.router.batch * BATCH_GROWTH) : a->set.router.batch;
+  /* ... or files left to expand. */
+  *more = full || px_rows_bool (ex, 0, "more");
   if (!px_rows_is_null (nt, 0, "seconds"))
     *wake_in = MIN (*wake_in, MAX (0.05, px_rows_double (nt, 0, "seconds")));
   return TRUE;

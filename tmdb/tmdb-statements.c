@@ -98,18 +98,39 @@ PX_SQL (node_lock, "locked",
 /* ---- router ---- */
 /* Requests for the files each subscription has not seen yet (file ids
  * above its high-water mark: files added to open blocks later have higher
- * ids), so a cycle costs the new files, not the whole subscription. */
-PX_SQL (router_expand, "requests",
-    "WITH s AS (SELECT * FROM subscriptions WHERE node = $1 "
-    "    AND (suspended_until IS NULL OR suspended_until <= now())), "
+ * ids), so a cycle costs the new files, not the whole subscription.  A
+ * cycle expands the files whose ids lie within $2 of the subscription's
+ * next one (next: a seek per block), and $2 more the next cycle (more:
+ * some lie beyond): a big subscription's first requests are routed, and
+ * its first copies made, while the rest is expanded, instead of after one
+ * statement of a million inserts. */
+PX_SQL (router_expand, "requests,more",
+    /* Each file lookup is a seek in files_block_id, per block of the
+     * subscription: ORDER BY block, id, with the block as a range (an
+     * equality would make its order moot), is an order only that index
+     * gives.  Left to choose, the planner walked files_pkey from the
+     * watermark and filtered by block: every file above the watermark,
+     * once per block, every cycle. */
+    "WITH s0 AS (SELECT s.*, (SELECT min(n.id) FROM blocks b CROSS JOIN LATERAL (SELECT f.id FROM files f "
+    "    WHERE f.block >= b.id AND f.block <= b.id AND f.id > s.expanded ORDER BY f.block, f.id LIMIT 1) n "
+    "    WHERE b.dataset = s.dataset OR b.id = s.block) AS next FROM subscriptions s WHERE s.node = $1 "
+    "    AND (s.suspended_until IS NULL OR s.suspended_until <= now())), "
+    "s AS (SELECT s0.*, s0.next + $2::bigint AS upto, EXISTS (SELECT 1 FROM blocks b CROSS JOIN LATERAL ("
+    "    SELECT f.id FROM files f WHERE f.block >= b.id AND f.block <= b.id AND f.id >= s0.next + $2::bigint "
+    "    ORDER BY f.block, f.id LIMIT 1) x "
+    "    WHERE b.dataset = s0.dataset OR b.id = s0.block) AS beyond FROM s0 WHERE s0.next IS NOT NULL), "
     "f AS (SELECT f.id AS file, s.id AS sub, s.node, s.priority, s.is_custodial FROM s "
-    "  JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block JOIN files f ON f.block = b.id AND f.id > s.expanded), "
+    "  JOIN blocks b ON b.dataset = s.dataset OR b.id = s.block "
+    "  CROSS JOIN LATERAL (SELECT f.id FROM files f WHERE f.block >= b.id AND f.block <= b.id "
+    "    AND f.id > s.expanded AND f.id < s.upto ORDER BY f.block, f.id OFFSET 0) f), "
     "ins AS (INSERT INTO requests (file, node, subscription, priority, is_custodial) "
     "  SELECT file, node, sub, priority, is_custodial FROM f WHERE NOT EXISTS (SELECT 1 FROM replicas r "
     "    WHERE r.file = f.file AND r.node = f.node AND r.state = 'ok') "
     "  ON CONFLICT (file, node) DO NOTHING RETURNING 1), "
-    "w AS (UPDATE subscriptions x SET expanded = m.top FROM (SELECT sub, max(file) AS top FROM f GROUP BY sub) m "
-    "  WHERE x.id = m.sub), "
+    /* Every id below upto is done when some lie beyond; else every file. */
+    "w AS (UPDATE subscriptions x SET expanded = CASE WHEN s.beyond THEN s.upto - 1 "
+    "    ELSE (SELECT max(f.file) FROM f WHERE f.sub = s.id) END "
+    "  FROM s WHERE x.id = s.id), "
     /* The node's queue counters (task_queue, appended to by every statement
      * that opens or closes its tasks) folded into one row per priority and
      * link once there are more than a few. */
@@ -118,7 +139,7 @@ PX_SQL (router_expand, "requests",
     "qf AS (INSERT INTO task_queue SELECT for_node, priority, from_node, to_node, sum(open_files), sum(open_bytes), "
     "  sum(queued_files), sum(queued_bytes) FROM qd GROUP BY 1, 2, 3, 4 "
     "  HAVING sum(open_files) <> 0 OR sum(open_bytes) <> 0 OR sum(queued_files) <> 0 OR sum(queued_bytes) <> 0) "
-    "SELECT count(*) AS requests FROM ins");
+    "SELECT count(*) AS requests, coalesce((SELECT bool_or(beyond) FROM s), false) AS more FROM ins");
 /* Every active link with what its cost is made of; the router runs
  * Dijkstra over it. */
 PX_SQL (router_graph, "from_node,to_node,distance,nominal_rate,done_bytes,done_files,fail_files,span,queued_bytes,download_alive,source_tfc",
@@ -268,13 +289,16 @@ PX_SQL (router_next_try, "seconds",
 PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions",
     /* Every file of the subscription is checked only once none of its
      * requests is open (CASE: in that order, not as joins the planner may
-     * run first), so a subscription in progress costs one index probe a
-     * cycle, not a pass over its files; then each file's replica here by
-     * key (OFFSET 0: a probe per file, never an anti-join against every
-     * replica of the node, which stale statistics can make quadratic). */
+     * run first), so a subscription in progress costs a look at its
+     * request counters (request_counts, kept by the requests' statement
+     * triggers; a probe of requests was planned as a scan that passed
+     * every done request first, 0.5 s a cycle at 1M files), not a pass
+     * over its files; then each file's replica here by key (OFFSET 0: a
+     * probe per file, never an anti-join against every replica of the
+     * node, which stale statistics can make quadratic). */
     "WITH c AS (UPDATE subscriptions s SET completed = now() WHERE s.node = $1 AND s.completed IS NULL "
-    "    AND CASE WHEN EXISTS (SELECT 1 FROM requests q WHERE q.subscription = s.id AND q.node = $1 "
-    "      AND q.state IN ('new', 'routed', 'retry', 'no_source', 'no_path', 'gave_up')) THEN false "
+    "    AND CASE WHEN EXISTS (SELECT 1 FROM request_counts q WHERE q.subscription = s.id AND q.node = $1 "
+    "      AND q.state IN ('new', 'routed', 'retry', 'no_source', 'no_path', 'gave_up') AND q.files > 0) THEN false "
     "    ELSE EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE b.dataset = s.dataset OR b.id = s.block) "
     "    AND NOT EXISTS (SELECT 1 FROM blocks b JOIN files f ON f.block = b.id WHERE (b.dataset = s.dataset "
     "      OR b.id = s.block) AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.file = f.id AND r.node = $1 "
@@ -294,17 +318,26 @@ PX_SQL (router_subscriptions, "completed,moved,move_deletions,transit_deletions"
     "    AND NOT EXISTS (SELECT 1 FROM subscriptions o JOIN blocks ob ON ob.dataset = o.dataset OR ob.id = o.block "
     "      WHERE o.node = r.node AND ob.id = b.id) OFFSET 0) x "
     "  ON CONFLICT DO NOTHING RETURNING 1), "
-    /* Driven by this node's recent hops to other nodes (tasks_transit_done;
-     * OFFSET 0: computed first, never probed per request), and skipped at
+    /* Driven by this node's recent hops to other nodes (tasks_transit_done,
+     * by the same ordering as below; OFFSET 0: computed first, never probed
+     * per request), and skipped at
      * once when there is none: a single-hop node's thousands of arrivals
      * must not become the outer side of a join on stale statistics. */
     "tr AS (INSERT INTO deletions (file, node, why) SELECT DISTINCT t.file, t.to_node, 'transit' "
-    "  FROM (SELECT file, to_node FROM tasks WHERE for_node = $1 AND to_node <> $1 AND for_node <> to_node "
-    "    AND state = 'done' AND done_at > now() - interval '1 day' OFFSET 0) t "
+    "  FROM (SELECT file, to_node FROM tasks WHERE for_node >= $1 AND for_node <= $1 AND to_node <> $1 "
+    "    AND for_node <> to_node AND state = 'done' AND done_at > now() - interval '1 day' "
+    "    ORDER BY for_node, done_at OFFSET 0) t "
     "  JOIN requests q ON q.file = t.file AND q.node = $1 AND q.state = 'done' "
     "  JOIN replicas r ON r.file = t.file AND r.node = t.to_node "
-    "  WHERE (SELECT EXISTS (SELECT 1 FROM tasks x WHERE x.for_node = $1 AND x.for_node <> x.to_node "
-    "      AND x.state = 'done' AND x.done_at > now() - interval '1 day')) "
+    /* The newest such hop, by the end of tasks_transit_done (ORDER BY
+     * for_node, done_at with the node as a range: an order only that index
+     * gives).  As an EXISTS the planner chose a scan of every task, and
+     * by done_at alone a walk back through every hop done, both expecting
+     * an early match (1 s a cycle at 1M files on a single-hop node, which
+     * has none). */
+    "  WHERE (SELECT x.done_at FROM tasks x WHERE x.for_node >= $1 AND x.for_node <= $1 AND x.for_node <> x.to_node "
+    "      AND x.state = 'done' AND x.done_at IS NOT NULL ORDER BY x.for_node DESC, x.done_at DESC LIMIT 1) "
+    "    > now() - interval '1 day' "
     "    AND NOT EXISTS (SELECT 1 FROM requests o WHERE o.file = t.file AND o.node = t.to_node) "
     "    AND NOT px_wanted(t.file, t.to_node) AND NOT EXISTS (SELECT 1 FROM requests w WHERE w.file = t.file "
     "      AND w.state IN ('new', 'routed', 'retry', 'no_source', 'no_path')) "
