@@ -94,10 +94,6 @@ px_cli_finish (const PxCommand *command, gboolean ok, GError *error)
 {
   if (ok)
     return PX_EXIT_OK;
-  g_autoptr(GError) none = NULL;
-  if (!error)
-    g_set_error_literal (&none, PX_CLI_ERROR, PX_CLI_ERROR_FAILED, "failed (no reason given)");
-  const GError *e = error ? error : none;
-  fprintf (stderr, "phedex %s: %s\n", command->name, e->message);
-  return px_cli_exit_status (e);
+  fprintf (stderr, "phedex %s: %s\n", command->name, error ? error->message : "failed (no reason given)");
+  return error ? px_cli_exit_status (error) : PX_EXIT_FAILURE;
 }
