@@ -6,8 +6,9 @@
  * px_cli_parse, which adds --db for PX_CLI_DB commands and then does the
  * setup the flags ask for, once for every command: connect, check the
  * schema, resolve --node and --from.  A command returns FALSE with an error
- * set; the dispatcher (cli/phedex.c) prints "phedex CMD: message" and picks
- * the exit status from the error (px_cli_exit_status). */
+ * set; the dispatcher (cli/phedex.c, or cli/launcher.c for the commands the
+ * launcher serves) prints "phedex CMD: message" and picks the exit status
+ * from the error (px_cli_finish). */
 #pragma once
 
 #include "common/px-common.h"
@@ -56,6 +57,9 @@ struct _PxCli
   gint64 node_id;   /* its id */
   char *from;       /* --from (PX_CLI_FROM_ENTRY): a node that exists, or NULL */
   gboolean json;    /* --json (PX_CLI_JSON_ENTRY) */
+  /* The setup of a PX_CLI_DB command (px_cli_setup); NULL in the launcher,
+   * whose commands need none. */
+  gboolean (*setup) (PxCli *cli, GError **error);
 };
 
 /* Option entries bound to the context; HELP says what the option means to
@@ -85,6 +89,14 @@ gboolean px_cli_usage (const PxCli *cli, GError **error, const char *fmt, ...) G
 gboolean px_cli_fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* The exit status for ERROR (NULL: 0). */
 int px_cli_exit_status (const GError *error);
+/* How COMMAND went: OK, or print "phedex NAME: message" for ERROR (the one
+ * place a command's error is printed); returns the exit status. */
+int px_cli_finish (const PxCommand *command, gboolean ok, GError *error);
+
+/* The full command line (cli/phedex.c), the entry of phedex-cli.so: runs
+ * `phedex ARGV...` exactly as the `phedex` program would (ARGV[0] is the
+ * program) and returns the exit status. */
+int px_cli_module_main (int argc, char **argv);
 /* Print "phedex NAME: message" to stderr: a warning, or one of several
  * failures the command sums up in its error. */
 void px_cli_warn (const PxCli *cli, const char *fmt, ...) G_GNUC_PRINTF (2, 3);

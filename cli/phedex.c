@@ -1,9 +1,16 @@
 /* phedex — the data manager's and operator's command line.  A git-style
  * table of subcommands, one cli/cmd-<name>.c each; the setup their flags
- * ask for and the reporting of their errors happen here, once. */
+ * ask for happens here, once, and their errors are reported in one place
+ * (px_cli_finish, cli/cli-core.c).
+ *
+ * This is the full command line, built as the module phedex-cli.so with
+ * every library the commands use (libpq, libcurl, libxml2, Globus).  The
+ * `phedex` program (cli/launcher.c) runs the local file commands itself and
+ * hands every other command line, unchanged, to px_cli_module_main. */
 #include "config.h"
 #include "cli.h"
 #include "transfer/transfer.h"
+#include <gmodule.h>
 #include <locale.h>
 #include <string.h>
 
@@ -41,8 +48,6 @@ static const PxCommand commands[] = {
   { "lfn2pfn", px_cmd_lfn2pfn, PX_CLI_NO_SETUP, "map logical file names to physical ones with a storage.xml" },
   { "pfn2lfn", px_cmd_pfn2lfn, PX_CLI_NO_SETUP, "map physical file names back to logical ones with a storage.xml" },
 };
-
-G_DEFINE_QUARK (px-cli-error-quark, px_cli_error)
 
 /* The one place that says a node does not exist. */
 gboolean
@@ -87,87 +92,11 @@ px_cli_setup (PxCli *cli, GError **error)
   return TRUE;
 }
 
-gboolean
-px_cli_parse (PxCli *cli, const char *params, const char *summary, GOptionEntry *entries, int *argc, char ***argv,
-              GError **error)
-{
-  const char *name = cli->command->name;
-  g_autofree char *prg = g_strdup_printf ("phedex %s", name);
-  g_set_prgname (prg);
-  g_autoptr(GOptionContext) ctx = g_option_context_new (params);
-  g_option_context_set_summary (ctx, summary);
-  GOptionEntry db[] = {
-    { "db", 0, 0, G_OPTION_ARG_STRING, &cli->conninfo,
-      "TMDB connection (libpq conninfo; default $PHEDEX_DB, else PG* environment)", "CONNINFO" },
-    { NULL }
-  };
-  GOptionEntry db_read[] = {
-    { "db-read", 0, 0, G_OPTION_ARG_STRING, &cli->conninfo_read,
-      "read from this TMDB copy, e.g. a streaming replica (libpq conninfo; default $PHEDEX_DB_READ, else --db)",
-      "CONNINFO" },
-    { NULL }
-  };
-  if (cli->command->flags & PX_CLI_DB)
-    g_option_context_add_main_entries (ctx, db, NULL);
-  if ((cli->command->flags & (PX_CLI_DB | PX_CLI_READ)) == (PX_CLI_DB | PX_CLI_READ))
-    g_option_context_add_main_entries (ctx, db_read, NULL);
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_autoptr(GError) e = NULL;
-  if (!g_option_context_parse (ctx, argc, argv, &e))
-    return px_cli_usage (cli, error, "%s", e->message);
-  return (cli->command->flags & PX_CLI_DEFER) || px_cli_setup (cli, error);
-}
-
-gboolean
-px_cli_usage (const PxCli *cli, GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE, "%s\nTry 'phedex %s -h' for usage.", msg,
-               cli->command->name);
-  return FALSE;
-}
-
-gboolean
-px_cli_fail (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, PX_CLI_ERROR, PX_CLI_ERROR_FAILED, msg);
-  return FALSE;
-}
-
-void
-px_cli_warn (const PxCli *cli, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "phedex %s: %s\n", cli->command->name, msg);
-}
-
-int
-px_cli_exit_status (const GError *error)
-{
-  if (!error)
-    return PX_EXIT_OK;
-  if (g_error_matches (error, PX_CLI_ERROR, PX_CLI_ERROR_USAGE))
-    return PX_EXIT_USAGE;
-  if (g_error_matches (error, PX_CLI_ERROR, PX_CLI_ERROR_TRANSIENT))
-    return PX_CLI_EXIT_TRANSIENT;
-  return PX_EXIT_FAILURE;
-}
-
-/* Run COMMAND and say how it went: the one place errors are printed. */
+/* Run COMMAND and say how it went. */
 static int
 run (const PxCommand *command, int argc, char **argv)
 {
-  PxCli cli = { .command = command };
+  PxCli cli = { .command = command, .setup = px_cli_setup };
   g_autoptr(GError) error = NULL;
   gboolean ok = command->fn (&cli, argc, argv, &error);
   px_transfer_gridftp_shutdown (); /* a GridFTP copy may still be closing its connection */
@@ -176,12 +105,7 @@ run (const PxCommand *command, int argc, char **argv)
   g_free (cli.conninfo_read);
   g_free (cli.node);
   g_free (cli.from);
-  if (ok)
-    return PX_EXIT_OK;
-  if (!error)
-    g_set_error_literal (&error, PX_CLI_ERROR, PX_CLI_ERROR_FAILED, "failed (no reason given)");
-  fprintf (stderr, "phedex %s: %s\n", command->name, error->message);
-  return px_cli_exit_status (error);
+  return px_cli_finish (command, ok, error);
 }
 
 static const PxCommand *
@@ -203,8 +127,8 @@ usage (FILE *out)
                 "Exit status: 0 ok, 1 failure (the message says what to do), 2 usage error.\n");
 }
 
-int
-main (int argc, char **argv)
+G_MODULE_EXPORT int
+px_cli_module_main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   px_log_init ("phedex");

@@ -4,13 +4,6 @@
 
 G_DEFINE_QUARK (px-transfer-error-quark, px_transfer_error)
 
-static const PxTransferBackend *const backends[] = {
-  &px_transfer_file,
-  &px_transfer_null,
-  &px_transfer_gridftp,
-  &px_transfer_curl,
-};
-
 static PxTransferConfig config = { .gridftp_streams = 1 };
 
 void
@@ -64,10 +57,10 @@ px_transfer_backend_for (const char *pfn, GError **error)
 {
   g_autofree char *scheme = scheme_of (pfn);
   if (scheme)
-    for (gsize i = 0; i < G_N_ELEMENTS (backends); i++)
-      for (const char *const *s = backends[i]->schemes; *s; s++)
+    for (const PxTransferBackend *const *be = px_transfer_backends; *be; be++)
+      for (const char *const *s = (*be)->schemes; *s; s++)
         if (strcmp (*s, scheme) == 0)
-          return backends[i];
+          return *be;
   g_set_error (error, PX_TRANSFER_ERROR, PX_TRANSFER_ERROR_PERMANENT,
                "no transfer backend for '%s' (scheme '%s'; served: file://, plain paths, gsiftp://, ftp://, "
                "http(s)://, dav(s)://, null://)", pfn,

@@ -101,6 +101,13 @@ extern const PxTransferBackend px_transfer_gridftp; /* gsiftp://, ftp:// (globus
 extern const PxTransferBackend px_transfer_curl;    /* http(s)://, dav(s):// (libcurl, WebDAV) */
 extern const PxTransferBackend px_transfer_command; /* external command per file */
 
+/* The backends chosen by URL scheme, NULL-terminated: every one
+ * (transfer/transfer-backends.c), or the local ones alone in the `phedex`
+ * launcher (cli/launcher.c), which defines its own so that linking it never
+ * pulls libcurl or Globus.  The command backend is chosen by config, not by
+ * scheme. */
+extern const PxTransferBackend *const px_transfer_backends[];
+
 /* ---- operations: the backend is chosen here, once, per operation (gfal2's
  * gfal_find_plugin / perform_copy), never by another backend ----
  * A plain absolute path or a file:// URL is the file backend's; a URL goes to
