@@ -68,6 +68,58 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
  * checked longest ago, against the catalogue (size, then a read-back or
  * server checksum).  A bad one is marked bad and its request re-opened so
  * the router fetches it again; the good ones get a new check time. */
+/* The at-rest checks of a sample, in a thread of their own
+ * (px_agent_run_beating): a read-back can outlast stale-after, and the
+ * agent must not look dead meanwhile. */
+typedef struct
+{
+  PxAgent *a;
+  PxRows *due;
+  const char *proto;
+  const GError *no_proto;
+  guint checked, bad;
+  PxTmdbArray *files, *good, *logs;
+} AtRest;
+
+static gpointer
+run_at_rest (gpointer data)
+{
+  AtRest *r = data;
+  PxRows *due = r->due;
+  for (; r->checked < px_rows_count (due) && !px_agent_cancelled (); r->checked++)
+    {
+      guint i = r->checked;
+      const char *lfn = px_rows_text (due, i, "lfn");
+      g_autoptr(GError) e = NULL;
+      g_autofree char *pfn = r->proto ? px_tfc_map_one (r->a->tfc, PX_TFC_LFN_TO_PFN, r->proto, r->a->node, FALSE,
+                                                        lfn, NULL, &e)
+                                      : NULL;
+      if (!pfn)
+        {
+          g_message ("at rest: cannot map '%s' to a PFN (%s); not checked", lfn,
+                     e ? e->message : r->no_proto->message);
+          continue;
+        }
+      const char *state = NULL, *reason = NULL;
+      g_autofree char *log = NULL;
+      check (r->a, pfn, (guint64) px_rows_int (due, i, "bytes"), px_rows_text (due, i, "checksum"), NULL, NULL, TRUE,
+             &state, &reason, &log);
+      gboolean ok = reason == NULL;
+      px_tmdb_array_int (r->files, px_rows_int (due, i, "file"));
+      px_tmdb_array_bool (r->good, ok);
+      if (!ok)
+        {
+          r->bad++;
+          g_autofree char *full = g_strdup_printf ("at rest: %s", log);
+          g_message ("%s: %s", lfn, full);
+          px_tmdb_array_text (r->logs, full);
+        }
+      else
+        px_tmdb_array_text (r->logs, NULL);
+    }
+  return NULL;
+}
+
 static gboolean
 at_rest (PxAgent *a, GError **error)
 {
@@ -79,44 +131,15 @@ at_rest (PxAgent *a, GError **error)
   if (!due || px_rows_count (due) == 0)
     return due != NULL;
   g_autoptr(GError) no_proto = NULL;
-  const char *proto = px_agent_pick_protocol (a, NULL, &no_proto);
   g_autoptr(PxTmdbArray) files = px_tmdb_array_new (), good = px_tmdb_array_new (), logs = px_tmdb_array_new ();
-  guint bad = 0;
-  for (guint i = 0; i < px_rows_count (due); i++)
-    {
-      const char *lfn = px_rows_text (due, i, "lfn");
-      if (!px_agent_beat (a, FALSE, error))
-        return FALSE;
-      g_autoptr(GError) e = NULL;
-      g_autofree char *pfn = proto ? px_tfc_map_one (a->tfc, PX_TFC_LFN_TO_PFN, proto, a->node, FALSE, lfn, NULL, &e)
-                                   : NULL;
-      if (!pfn)
-        {
-          g_message ("at rest: cannot map '%s' to a PFN (%s); not checked", lfn,
-                     e ? e->message : no_proto->message);
-          continue;
-        }
-      const char *state = NULL, *reason = NULL;
-      g_autofree char *log = NULL;
-      check (a, pfn, (guint64) px_rows_int (due, i, "bytes"), px_rows_text (due, i, "checksum"), NULL, NULL, TRUE, &state,
-             &reason, &log);
-      gboolean ok = reason == NULL;
-      px_tmdb_array_int (files, px_rows_int (due, i, "file"));
-      px_tmdb_array_bool (good, ok);
-      if (!ok)
-        {
-          bad++;
-          g_autofree char *full = g_strdup_printf ("at rest: %s", log);
-          g_message ("%s: %s", lfn, full);
-          px_tmdb_array_text (logs, full);
-        }
-      else
-        px_tmdb_array_text (logs, NULL);
-    }
+  AtRest r = { .a = a, .due = due, .files = files, .good = good, .logs = logs };
+  r.proto = px_agent_pick_protocol (a, NULL, &no_proto);
+  r.no_proto = no_proto;
+  px_agent_run_beating (a, run_at_rest, &r);
   g_autoptr(PxRows) rep = px_tmdb_query (a->db, px_sql_verify_at_rest_report, error, PX_INT (a->node_id),
                                          PX_ARRAY (files), PX_ARRAY (good), PX_ARRAY (logs));
   if (rep)
-    g_message ("at rest: checked %u replicas, %u bad", px_rows_count (due), bad);
+    g_message ("at rest: checked %u replicas, %u bad", r.checked, r.bad);
   return rep != NULL;
 }
 

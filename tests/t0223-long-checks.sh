@@ -88,4 +88,25 @@ test_expect_success 'SIGTERM in the middle of a slow batch: checked files report
 	wait_for 90 at_is T2_SLOW _Slow_B_RAW 4
 EOT
 
+test_expect_success 'checks at rest longer than stale-after: the verify agent keeps its heartbeat' - <<\EOT
+	stop_agents T2_SLOW &&
+	printf 'at-rest-sample = 10\nat-rest-age = 1\n' >>"$W/sites/T2_SLOW/site.conf" &&
+	sql "update replicas r set verified = now() - interval '1 hour' from nodes n
+	     where n.id = r.node and n.name = 'T2_SLOW'" >/dev/null &&
+	: >"$W/sites/T2_SLOW/log/agents.log" && rm -f "$W/sites/T2_SLOW/agents.rc" &&
+	start_agents T2_SLOW &&
+	max=0 seen=0 &&
+	for i in $(seq 240); do
+		grep -q 'at rest: checked' "$W/sites/T2_SLOW/log/agents.log" && break
+		if grep -q 'verify@T2_SLOW.*started' "$W/sites/T2_SLOW/log/agents.log"; then
+			age=$(verify_beat_age) seen=$((seen + 1))
+			[ "$age" -gt "$max" ] && max=$age
+		fi
+		sleep 0.5
+	done &&
+	echo "verify's heartbeat during its checks at rest, sampled $seen times: oldest $max s (stale-after 3 s)" &&
+	grep 'at rest: checked' "$W/sites/T2_SLOW/log/agents.log" | head -1 | grep -q 'checked 7 replicas, 0 bad' &&
+	test "$seen" -gt 10 && test "$max" -lt 3
+EOT
+
 test_done
