@@ -64,10 +64,6 @@ check (PxAgent *a, const char *tmp, guint64 bytes, const char *want, const char 
   *log = g_strdup_printf ("verify: %s ok (%s)", got, how);
 }
 
-/* Verify at rest: re-check a sample of this node's replicas, the ones
- * checked longest ago, against the catalogue (size, then a read-back or
- * server checksum).  A bad one is marked bad and its request re-opened so
- * the router fetches it again; the good ones get a new check time. */
 /* The at-rest checks of a sample, in a thread of their own
  * (px_agent_run_beating): a read-back can outlast stale-after, and the
  * agent must not look dead meanwhile. */
@@ -120,6 +116,10 @@ run_at_rest (gpointer data)
   return NULL;
 }
 
+/* Verify at rest: re-check a sample of this node's replicas, the ones
+ * checked longest ago, against the catalogue (size, then a read-back or
+ * server checksum).  A bad one is marked bad and its request re-opened so
+ * the router fetches it again; the good ones get a new check time. */
 static gboolean
 at_rest (PxAgent *a, GError **error)
 {

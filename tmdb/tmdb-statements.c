@@ -129,7 +129,7 @@ PX_SQL (router_expand, "requests,more",
     "  ON CONFLICT (file, node) DO NOTHING RETURNING 1), "
     /* Every id below upto is done when some lie beyond; else every file. */
     "w AS (UPDATE subscriptions x SET expanded = CASE WHEN s.beyond THEN s.upto - 1 "
-    "    ELSE (SELECT max(f.file) FROM f WHERE f.sub = s.id) END "
+    "    ELSE coalesce((SELECT max(f.file) FROM f WHERE f.sub = s.id), s.expanded) END "
     "  FROM s WHERE x.id = s.id), "
     /* The node's queue counters (task_queue, appended to by every statement
      * that opens or closes its tasks) folded into one row per priority and
